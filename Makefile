@@ -1,0 +1,49 @@
+# Spoedinzage: `make run` for the demo, `make test` for the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Tests always run against real PostgreSQL and Redis: the ones in
+# DATABASE_URL / REDIS_URL when set, otherwise local servers that
+# scripts/ensure-services.sh starts (and installs) as needed.
+TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/spoedinzage)
+TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: run test install lint lock messages clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	scripts/bootstrap-venv.sh $(PYTHON) $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	scripts/run-demo.sh
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
+	scripts/ensure-system-packages.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
+		SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pip check
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lock: install
+	$(BIN)/pip freeze --exclude-editable > requirements.lock.new
+	{ sed -n '1,2p' requirements.lock; cat requirements.lock.new; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock && rm requirements.lock.new
+
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages --locale nl --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var/

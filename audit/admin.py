@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from audit.models import AccessEvent, LedgerCheckpoint
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """Read-only: the ledger is append-only, also for administrators."""
+
+    list_display = (
+        "seq",
+        "occurred_at",
+        "event_type",
+        "outcome",
+        "user_username",
+        "organisation_name",
+        "patient_bsn",
+        "consent_basis",
+    )
+    list_filter = ("event_type", "outcome", "consent_basis")
+    search_fields = ("=patient_bsn", "=user_username", "=user_uzi", "=request_id")
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        # Supervisors get their own organisation's log pages (roadmap 6);
+        # until then only a superuser reads the raw ledger.
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerCheckpoint)
+class LedgerCheckpointAdmin(admin.ModelAdmin):
+    list_display = ("seq", "hash", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,164 @@
+"""The ledger's hash chain: canonical serialisation, hashing and verification.
+
+hash(n) = SHA-256 over the canonical JSON of event n, which includes
+prev_hash = hash(n-1). Changing, removing or reordering any event breaks the
+chain from that event on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+# Every column that carries meaning. Adding a column to AccessEvent means
+# adding it here (tests/audit/test_chain.py checks that nothing is left out).
+HASHED_FIELDS: tuple[str, ...] = (
+    "seq",
+    "event_id",
+    "occurred_at",
+    "event_type",
+    "action",
+    "outcome",
+    "user_uzi",
+    "user_username",
+    "user_name",
+    "user_role_code",
+    "user_portal_role",
+    "responsible_uzi",
+    "responsible_name",
+    "organisation_ura",
+    "organisation_agb",
+    "organisation_name",
+    "patient_bsn",
+    "consent_basis",
+    "consent_policy",
+    "purpose_of_use",
+    "client_address",
+    "session_ref",
+    "request_id",
+    "detail",
+    "prev_hash",
+)
+
+
+def _canonical_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("ledger times must be timezone-aware")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def check_detail(value: Any, path: str = "detail") -> None:
+    """Allow only JSON values that survive a round trip through JSONB unchanged.
+
+    Floats are refused: PostgreSQL may give 1e5 back as 100000, which would
+    change the canonical form and break the hash of an untouched event.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        raise ValueError(f"{path}: floats are not allowed in the ledger; store a string")
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            check_detail(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: keys must be strings")
+            check_detail(item, f"{path}.{key}")
+        return
+    raise ValueError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_bytes(fields: dict[str, Any]) -> bytes:
+    payload = {name: _canonical_value(fields[name]) for name in HASHED_FIELDS}
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def event_hash(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    event_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"event #{self.seq} ({self.event_id}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    head_seq: int
+    head_hash: str
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+class ChainWalker:
+    """Checks events one by one, in seq order, against their predecessor.
+
+    ``checkpoints`` ({seq: hash}) are heads recorded by earlier verifications;
+    they catch a chain that was rebuilt, or cut off at the end.
+    """
+
+    def __init__(self, checkpoints: dict[int, str] | None = None) -> None:
+        self.checkpoints = checkpoints or {}
+        self.checked = 0
+        self.head_seq = 0
+        self.head_hash = GENESIS_HASH
+
+    def step(self, row: dict[str, Any]) -> ChainBreak | None:
+        self.checked += 1
+        seq, event_id = row["seq"], str(row["event_id"])
+        expected = self.head_seq + 1
+        if seq != expected:
+            if seq > expected:
+                reason = (
+                    f"expected event #{expected}, found #{seq}: #{expected}..#{seq - 1} missing"
+                )
+            else:
+                reason = f"sequence goes back from #{self.head_seq} to #{seq}"
+            return ChainBreak(seq, event_id, reason)
+        if row["prev_hash"] != self.head_hash:
+            return ChainBreak(seq, event_id, "prev_hash is not the hash of the event before it")
+        if event_hash(row) != row["hash"]:
+            return ChainBreak(seq, event_id, "content does not match its hash (event changed)")
+        if seq in self.checkpoints and self.checkpoints[seq] != row["hash"]:
+            return ChainBreak(seq, event_id, "hash differs from an earlier checkpoint (rebuilt)")
+        self.head_seq, self.head_hash = seq, row["hash"]
+        return None
+
+    def finish(self) -> ChainBreak | None:
+        """After the last row: was anything after it seen by a checkpoint?"""
+        beyond = [seq for seq in self.checkpoints if seq > self.head_seq]
+        if not beyond:
+            return None
+        lost = max(beyond)
+        return ChainBreak(
+            self.head_seq + 1,
+            "-",
+            f"the chain ends at #{self.head_seq} but a checkpoint saw #{lost}: "
+            f"events #{self.head_seq + 1}..#{lost} were removed",
+        )
+
+    def result(self, chain_break: ChainBreak | None) -> VerifyResult:
+        return VerifyResult(self.checked, self.head_seq, self.head_hash, chain_break)

@@ -1,0 +1,162 @@
+"""The access ledger: one append-only, hash-chained row per access (NEN 7513).
+
+Rows are written only by ``audit.services.access_event_record``. The database
+rejects UPDATE, DELETE and TRUNCATE (migration 0002); the hash chain makes an
+edit by someone who bypassed that (a superuser disabling the trigger)
+detectable by ``manage.py audit_verify``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(models.TextChoices):
+    PATIENT_SEARCH = "patient_search", _("Patient search")
+    SUMMARY_VIEW = "summary_view", _("Summary viewed")
+    CONSENT_RECORDED = "consent_recorded", _("Consent recorded")
+    CONSENT_REFUSED = "consent_refused", _("Consent refused")
+    CONSENT_REGISTRATION = "consent_registration", _("Consent registration changed")
+    ACCESS_DENIED = "access_denied", _("Access denied")
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access")
+    REPORT_GENERATED = "report_generated", _("Report generated")
+    SUMMARY_PURGED = "summary_purged", _("Summary purged")
+    POLICY_CHANGED = "policy_changed", _("Policy changed")
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    ADMIN_CHANGE = "admin_change", _("Administrative change")
+    LEDGER_VERIFIED = "ledger_verified", _("Ledger verified")
+
+
+class Action(models.TextChoices):
+    """FHIR AuditEvent.action (ISO 27789 / DICOM): what was done to the data."""
+
+    CREATE = "C", _("Create")
+    READ = "R", _("Read/view/print")
+    UPDATE = "U", _("Update")
+    DELETE = "D", _("Delete")
+    EXECUTE = "E", _("Execute (search, login, report)")
+
+
+class Outcome(models.IntegerChoices):
+    """FHIR AuditEvent.outcome."""
+
+    SUCCESS = 0, _("Success")
+    MINOR_FAILURE = 4, _("Minor failure (e.g. denied)")
+    SERIOUS_FAILURE = 8, _("Serious failure")
+    MAJOR_FAILURE = 12, _("Major failure")
+
+
+class ConsentBasis(models.TextChoices):
+    """The legal basis on which patient data was (or was not) made available."""
+
+    NONE = "", _("Not applicable")
+    REGISTERED_CONSENT = "registered_consent", _("Registered consent, confirmed")
+    REGISTERED_CONSENT_UNCONFIRMED = (
+        "registered_consent_unconfirmed",
+        _("Registered consent, patient unable to confirm"),
+    )
+    ON_THE_SPOT_CONSENT = "on_the_spot_consent", _("On-the-spot consent under a policy")
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access under a policy")
+    REGISTERED_REFUSAL = "registered_refusal", _("Registered refusal")
+    REFUSAL_ON_THE_SPOT = "refusal_on_the_spot", _("Refusal on the spot")
+
+
+class Purpose(models.TextChoices):
+    """HL7 v3 PurposeOfUse codes."""
+
+    TREATMENT = "TREAT", _("Treatment")
+    EMERGENCY_TREATMENT = "ETREAT", _("Emergency treatment")
+    OPERATIONS = "HOPERAT", _("Healthcare operations (oversight, audit)")
+    SYSTEM_ADMINISTRATION = "HSYSADMIN", _("System administration")
+    PATIENT_REQUEST = "PATRQT", _("Patient request")
+
+
+class AccessEvent(models.Model):
+    # Chain position: 1, 2, 3, ... without gaps, so a removed row shows.
+    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    event_id = models.UUIDField(_("event id"), unique=True, editable=False)
+    occurred_at = models.DateTimeField(_("time (UTC, start of the event)"))
+
+    event_type = models.CharField(_("event type"), max_length=32, choices=EventType.choices)
+    action = models.CharField(_("action"), max_length=1, choices=Action.choices)
+    outcome = models.PositiveSmallIntegerField(_("outcome"), choices=Outcome.choices)
+
+    # Who: the user, and the responsible user on whose behalf they acted.
+    user_uzi = models.CharField(_("user UZI number"), max_length=9, blank=True)
+    user_username = models.CharField(_("username"), max_length=150, blank=True)
+    user_name = models.CharField(_("user name"), max_length=200, blank=True)
+    user_role_code = models.CharField(_("user role code"), max_length=16, blank=True)
+    user_portal_role = models.CharField(_("portal role"), max_length=16, blank=True)
+    responsible_uzi = models.CharField(_("responsible UZI number"), max_length=9, blank=True)
+    responsible_name = models.CharField(_("responsible user"), max_length=200, blank=True)
+
+    # For which organisation.
+    organisation_ura = models.CharField(_("organisation URA"), max_length=8, blank=True)
+    organisation_agb = models.CharField(_("organisation AGB"), max_length=8, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+
+    # About which patient, on which basis, for what purpose.
+    patient_bsn = models.CharField(_("patient BSN"), max_length=9, blank=True)
+    consent_basis = models.CharField(
+        _("consent basis"), max_length=32, choices=ConsentBasis.choices, blank=True
+    )
+    consent_policy = models.CharField(_("policy"), max_length=100, blank=True)
+    purpose_of_use = models.CharField(_("purpose of use"), max_length=16, choices=Purpose.choices)
+
+    # From where.
+    client_address = models.CharField(_("client address"), max_length=45, blank=True)
+    session_ref = models.CharField(_("session reference"), max_length=64, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        ordering = ["seq"]
+        indexes = [
+            # "All events of one patient by time": the patient's own log.
+            models.Index(fields=["patient_bsn", "occurred_at"], name="audit_event_patient_time"),
+            # "All events of one user / organisation by time": supervisors.
+            models.Index(fields=["user_username", "occurred_at"], name="audit_event_user_time"),
+            models.Index(fields=["organisation_ura", "occurred_at"], name="audit_event_org_time"),
+            models.Index(fields=["occurred_at"], name="audit_event_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event_type} {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        # A guard, not a side effect: the ledger is written by the service
+        # only, and never changed. The database enforces the same.
+        if self.pk is not None or kwargs.get("force_update"):
+            raise PermissionError("Access events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Access events are append-only.")
+
+
+class LedgerCheckpoint(models.Model):
+    """The chain head as seen by a verification, kept apart from the chain.
+
+    The hash chain shows an edited or removed event in the middle; removing
+    the newest events leaves a shorter chain that is still consistent. A
+    checkpoint remembers that seq N had hash H, so such a cut shows too.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"

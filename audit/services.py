@@ -1,0 +1,116 @@
+"""The one writer of the access ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from audit import context as request_context
+from audit.actors import Actor, Responsible
+from audit.chain import GENESIS_HASH, check_detail, event_hash
+from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
+from portal.identifiers import validate_bsn
+
+# Any constant works; it names "the ledger head" among advisory locks.
+LEDGER_LOCK_KEY = 7_513_0001
+
+
+def _lock_ledger_head() -> None:
+    """Serialise writers until the caller's transaction ends.
+
+    Without it, two transactions could both read event #n as the head and
+    both write #n+1: a forked chain. On PostgreSQL an advisory transaction
+    lock; SQLite already holds its database write lock from BEGIN IMMEDIATE
+    (see DATABASES in settings).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
+
+
+def _normalise_address(address: str) -> str:
+    if not address:
+        return ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError as exc:
+        raise ValidationError({"client_address": f"{address!r} is not an IP address"}) from exc
+    # An IPv4 client seen through an IPv6 socket is written as plain IPv4,
+    # so one client has one spelling in the ledger.
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
+
+
+@transaction.atomic
+def access_event_record(
+    *,
+    event_type: EventType,
+    action: Action,
+    actor: Actor,
+    outcome: Outcome = Outcome.SUCCESS,
+    patient_bsn: str = "",
+    consent_basis: ConsentBasis = ConsentBasis.NONE,
+    consent_policy: str = "",
+    purpose_of_use: Purpose = Purpose.TREATMENT,
+    responsible: Responsible | None = None,
+    detail: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+    context: request_context.RequestContext | None = None,
+) -> AccessEvent:
+    """Append one event to the ledger, inside the caller's transaction.
+
+    Raises (and so rolls back the caller's work) when the event is invalid
+    or cannot be written: an access that cannot be logged does not happen.
+    ``occurred_at`` defaults to the start of the current request.
+    """
+    context = context or request_context.current()
+    detail = detail or {}
+    try:
+        check_detail(detail)
+    except ValueError as exc:
+        raise ValidationError({"detail": str(exc)}) from exc
+    if patient_bsn:
+        validate_bsn(patient_bsn)
+
+    event = AccessEvent(
+        event_id=uuid.uuid4(),
+        occurred_at=(occurred_at or context.started_at).astimezone(dt.UTC),
+        event_type=event_type,
+        action=action,
+        outcome=outcome,
+        user_uzi=actor.uzi_number,
+        user_username=actor.username,
+        user_name=actor.name,
+        user_role_code=actor.role_code,
+        user_portal_role=actor.portal_role,
+        responsible_uzi=responsible.uzi_number if responsible else "",
+        responsible_name=responsible.name if responsible else "",
+        organisation_ura=actor.organisation_ura,
+        organisation_agb=actor.organisation_agb,
+        organisation_name=actor.organisation_name,
+        patient_bsn=patient_bsn,
+        consent_basis=consent_basis,
+        consent_policy=consent_policy,
+        purpose_of_use=purpose_of_use,
+        client_address=_normalise_address(context.client_address),
+        session_ref=context.session_ref,
+        request_id=context.request_id,
+        detail=detail,
+    )
+    # Choices and lengths are checked before the lock is taken.
+    event.full_clean(
+        exclude=["seq", "prev_hash", "hash"], validate_unique=False, validate_constraints=False
+    )
+
+    _lock_ledger_head()
+    head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    event.seq, event.prev_hash = head if head else (0, GENESIS_HASH)
+    event.seq += 1
+    event.hash = event_hash(event.__dict__)
+    event.save(force_insert=True)
+    return event

@@ -1,0 +1,52 @@
+"""allauth hooks: closed sign-up, and every login, failure and logout in the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+
+from audit.actors import Actor
+from audit.models import Action, EventType, Outcome, Purpose
+from audit.services import access_event_record
+
+
+def _record(event_type: EventType, actor: Actor, outcome: Outcome = Outcome.SUCCESS) -> None:
+    access_event_record(
+        event_type=event_type,
+        action=Action.EXECUTE,
+        outcome=outcome,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+    )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        # Accounts of healthcare staff are issued by an administrator who
+        # checked the person's registration; nobody signs themselves up.
+        return False
+
+    @transaction.atomic
+    def login(self, request, user) -> None:
+        # Logged after django's login, so the event carries the new
+        # (rotated) session; if the event fails, the login is rolled back
+        # and the exception ends the request.
+        super().login(request, user)
+        _record(EventType.LOGIN, Actor.for_user(user))
+
+    @transaction.atomic
+    def logout(self, request) -> None:
+        if request.user.is_authenticated:
+            _record(EventType.LOGOUT, Actor.for_user(request.user))
+        super().logout(request)
+
+    def authentication_failed(self, request, **credentials: Any) -> None:
+        super().authentication_failed(request, **credentials)
+        attempted = str(credentials.get("username") or credentials.get("login") or "")[:150]
+        _record(
+            EventType.LOGIN_FAILED,
+            Actor(username=attempted, name=""),
+            outcome=Outcome.MINOR_FAILURE,
+        )

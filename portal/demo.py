@@ -1,0 +1,107 @@
+"""Demo organisations and one account per role, for `make run`.
+
+Idempotent: running it again finds what exists and sets the passwords to
+the current DEMO_PASSWORD, so the printed password always works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from portal.models import Membership, Organisation, Role, User
+
+DEFAULT_DEMO_PASSWORD = "spoedinzage-demo"  # noqa: S105 - demo only, printed on purpose
+
+ORGANISATIONS = {
+    "hap": dict(
+        kind=Organisation.Kind.HAP,
+        name="Huisartsenpost Utrecht Stad",
+        ura="90000101",
+        agb="06010001",
+    ),
+    "seh": dict(
+        kind=Organisation.Kind.SEH, name="SEH Ziekenhuis De Meern", ura="90000201", agb="06020001"
+    ),
+    "gp": dict(
+        kind=Organisation.Kind.GP_PRACTICE,
+        name="Huisartsenpraktijk De Linde",
+        ura="90000301",
+        agb="01012345",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    first_name: str
+    last_name: str
+    uzi_number: str
+    organisation: str
+    role: Role
+    uzi_role_code: str
+    description: str
+    superuser: bool = False
+
+
+ACCOUNTS = (
+    DemoAccount(
+        "triage",
+        "Sanne",
+        "de Vries",
+        "900000011",
+        "hap",
+        Role.TRIAGE,
+        "30.000",
+        "triage nurse at the HAP",
+    ),
+    DemoAccount(
+        "seharts", "Daan", "Bakker", "900000022", "seh", Role.DOCTOR, "01.000", "doctor at the SEH"
+    ),
+    DemoAccount(
+        "huisarts", "Eva", "Jansen", "900000033", "gp", Role.GP, "01.015", "GP at the practice"
+    ),
+    DemoAccount(
+        "supervisor",
+        "Pieter",
+        "Smit",
+        "",
+        "hap",
+        Role.SUPERVISOR,
+        "00.000",
+        "supervisor / privacy officer of the HAP",
+    ),
+    DemoAccount(
+        "admin", "Anna", "Visser", "", "hap", Role.ADMIN, "00.000", "administrator", superuser=True
+    ),
+)
+
+
+@transaction.atomic
+def demo_seed(*, password: str) -> tuple[DemoAccount, ...]:
+    organisations = {
+        key: Organisation.objects.update_or_create(ura=fields["ura"], defaults=fields)[0]
+        for key, fields in ORGANISATIONS.items()
+    }
+    for account in ACCOUNTS:
+        user, _ = User.objects.update_or_create(
+            username=account.username,
+            defaults=dict(
+                first_name=account.first_name,
+                last_name=account.last_name,
+                uzi_number=account.uzi_number,
+                is_staff=account.superuser,
+                is_superuser=account.superuser,
+                is_active=True,
+            ),
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        Membership.objects.update_or_create(
+            user=user,
+            organisation=organisations[account.organisation],
+            defaults=dict(role=account.role, uzi_role_code=account.uzi_role_code, is_active=True),
+        )
+    return ACCOUNTS

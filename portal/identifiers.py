@@ -1,0 +1,63 @@
+"""Dutch healthcare identifiers (see docs/glossary.md).
+
+The checks live here once, so the ledger, the importer and the search form
+agree on what a valid BSN, AGB, URA or UZI number is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
+AGB_SYSTEM = "http://fhir.nl/fhir/NamingSystem/agb-z"
+URA_SYSTEM = "http://fhir.nl/fhir/NamingSystem/ura"
+UZI_SYSTEM = "http://fhir.nl/fhir/NamingSystem/uzi-nr-pers"
+
+_EIGHT_DIGITS = re.compile(r"^\d{8}$")
+_NINE_DIGITS = re.compile(r"^\d{9}$")
+_UZI_ROLE = re.compile(r"^\d{2}\.\d{3}$")
+
+
+def bsn_is_valid(value: str) -> bool:
+    """The BSN 11-test: d1*9 + d2*8 + ... + d8*2 - d9*1 is divisible by 11."""
+    if not isinstance(value, str) or not _NINE_DIGITS.match(value):
+        return False
+    digits = [int(c) for c in value]
+    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
+    return total % 11 == 0 and value != "000000000"
+
+
+def validate_bsn(value: str) -> None:
+    if not bsn_is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid BSN (9 digits that pass the 11-test)."),
+            code="invalid_bsn",
+            params={"value": value},
+        )
+
+
+def validate_agb(value: str) -> None:
+    if not _EIGHT_DIGITS.match(value or ""):
+        raise ValidationError(_("An AGB code has 8 digits."), code="invalid_agb")
+
+
+def validate_ura(value: str) -> None:
+    if not _EIGHT_DIGITS.match(value or ""):
+        raise ValidationError(_("A URA number has 8 digits."), code="invalid_ura")
+
+
+def validate_uzi_number(value: str) -> None:
+    if not _NINE_DIGITS.match(value or ""):
+        raise ValidationError(_("A UZI number has 9 digits."), code="invalid_uzi")
+
+
+def validate_uzi_role_code(value: str) -> None:
+    """A UZI role is <profession>.<specialism>, e.g. 01.015 (GP) or 30.000 (nurse)."""
+    if not _UZI_ROLE.match(value or ""):
+        raise ValidationError(
+            _("A UZI role code looks like 01.015 (profession.specialism)."),
+            code="invalid_uzi_role",
+        )

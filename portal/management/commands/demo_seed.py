@@ -1,0 +1,28 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEFAULT_DEMO_PASSWORD, ORGANISATIONS, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo organisations and accounts, and print the accounts."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+        accounts = demo_seed(password=password)
+        out = self.stdout.write
+        out("")
+        out("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/):")
+        out(f"  {'username':<12} {'role':<40} organisation")
+        for account in accounts:
+            organisation = ORGANISATIONS[account.organisation]["name"]
+            out(f"  {account.username:<12} {account.description:<40} {organisation}")
+        source = (
+            "DEMO_PASSWORD"
+            if os.environ.get("DEMO_PASSWORD")
+            else "default; set DEMO_PASSWORD to change"
+        )
+        out(f"  password for all: {password}   ({source})")
+        out("  second factor: none yet (username + password only)")
+        out("")

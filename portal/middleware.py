@@ -1,0 +1,66 @@
+"""Request context for the ledger and the logs."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+from django_guid import get_guid
+
+from audit import context as request_context
+
+logger = logging.getLogger("portal.request")
+
+
+def client_address(request) -> str:
+    """The client's address; X-Forwarded-For only when a trusted proxy sent it."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        # The proxy appends the address it saw: the last entry is its own view.
+        candidate = forwarded.split(",")[-1].strip() if forwarded else ""
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            return remote
+    return remote
+
+
+class RequestContextMiddleware:
+    """Stamps each request with its start time, request id and client, and logs it.
+
+    The log line carries method, path, status and duration, but never the
+    query string, which could hold a BSN.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        token = request_context.set_current(
+            request_context.RequestContext(
+                request_id=get_guid() or "",
+                client_address=client_address(request),
+                started_at=timezone.now(),
+                session_key=lambda: getattr(getattr(request, "session", None), "session_key", None),
+            )
+        )
+        request.started_at = request_context.current().started_at
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset_current(token)
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from portal import views
+
+# The admin signs in through allauth like everyone else (one login, one
+# lockout, one second factor), not through its own form.
+admin.site.login = login_required(admin.site.login)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]

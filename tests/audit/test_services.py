@@ -1,0 +1,131 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit import context as request_context
+from audit.actors import Responsible
+from audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
+from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
+from audit.services import access_event_record
+from portal.models import Organisation
+from tests.audit.helpers import NURSE, record_events
+
+pytestmark = pytest.mark.django_db
+
+
+def test_access_event_record_stores_the_nen7513_fields():
+    started = dt.datetime(2026, 11, 26, 2, 14, 5, 123456, tzinfo=dt.UTC)
+    context = request_context.RequestContext(
+        request_id="3f0c9d3a6a7b4b1e9f0e2d1c0b9a8f7e",
+        client_address="::ffff:10.0.0.7",
+        started_at=started,
+        session_key=lambda: "abc123sessionkey",
+    )
+    event = access_event_record(
+        event_type=EventType.SUMMARY_VIEW,
+        action=Action.READ,
+        actor=NURSE,
+        patient_bsn="999911120",
+        consent_basis=ConsentBasis.ON_THE_SPOT_CONSENT,
+        consent_policy="Corona Opt-in",
+        purpose_of_use=Purpose.TREATMENT,
+        responsible=Responsible(name="Dr. E. Jansen", uzi_number="900000033"),
+        detail={"sections": ["medication", "allergies"]},
+        context=context,
+    )
+    stored = AccessEvent.objects.get(pk=event.pk)
+    assert stored.seq == 1
+    assert stored.prev_hash == GENESIS_HASH
+    assert stored.occurred_at == started  # the start of the request, not the write
+    assert (stored.event_type, stored.action, stored.outcome) == ("summary_view", "R", 0)
+    assert (stored.user_uzi, stored.user_username, stored.user_name) == (
+        "900000011",
+        "triage",
+        "Sanne de Vries",
+    )
+    assert (stored.user_role_code, stored.user_portal_role) == ("30.000", "triage")
+    assert (stored.responsible_name, stored.responsible_uzi) == ("Dr. E. Jansen", "900000033")
+    assert (stored.organisation_ura, stored.organisation_agb) == ("90000101", "06010001")
+    assert stored.organisation_name == "Huisartsenpost Utrecht Stad"
+    assert stored.patient_bsn == "999911120"
+    assert (stored.consent_basis, stored.consent_policy) == ("on_the_spot_consent", "Corona Opt-in")
+    assert stored.purpose_of_use == "TREAT"
+    assert stored.client_address == "10.0.0.7"  # IPv4-mapped IPv6 written as IPv4
+    assert stored.request_id == "3f0c9d3a6a7b4b1e9f0e2d1c0b9a8f7e"
+    # The session is referenced by a digest, never by its key (a credential).
+    assert stored.session_ref == request_context.session_ref_for("abc123sessionkey")
+    assert "abc123sessionkey" not in stored.session_ref
+    assert stored.detail == {"sections": ["medication", "allergies"]}
+    assert stored.hash == event_hash({f: getattr(stored, f) for f in HASHED_FIELDS})
+
+
+def test_access_event_record_links_each_event_to_its_predecessor():
+    first, second, third = record_events(3)
+    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
+    assert len({first.hash, second.hash, third.hash}) == 3
+
+
+def test_access_event_record_defaults_time_to_now_outside_a_request():
+    before = timezone.now()
+    (event,) = record_events(1)
+    assert before <= event.occurred_at <= timezone.now()
+    assert event.occurred_at.utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"patient_bsn": "123456789"}, "123456789"),  # fails the 11-test
+        ({"event_type": "peek"}, "event_type"),
+        ({"outcome": 3}, "outcome"),
+        ({"detail": {"temperature": 38.5}}, "detail.temperature"),
+        ({"consent_basis": "because"}, "consent_basis"),
+    ],
+)
+def test_access_event_record_rejects_bad_input_and_writes_nothing(kwargs, field):
+    arguments = {
+        "event_type": EventType.SUMMARY_VIEW,
+        "action": Action.READ,
+        "actor": NURSE,
+        **kwargs,
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        access_event_record(**arguments)
+    assert field in str(excinfo.value)
+    assert AccessEvent.objects.count() == 0
+
+
+def test_a_failed_event_rolls_back_the_callers_work():
+    """If the access cannot be logged, the action it logs does not happen."""
+    with pytest.raises(ValidationError), transaction.atomic():
+        Organisation.objects.create(kind="hap", name="Te verwijderen HAP", ura="90009999")
+        access_event_record(
+            event_type=EventType.ADMIN_CHANGE,
+            action=Action.CREATE,
+            actor=NURSE,
+            patient_bsn="111111111",  # invalid: the event cannot be written
+        )
+    assert not Organisation.objects.filter(ura="90009999").exists()
+    assert AccessEvent.objects.count() == 0
+
+
+def test_every_meaningful_column_is_hashed():
+    columns = {f.attname for f in AccessEvent._meta.concrete_fields}
+    assert columns - set(HASHED_FIELDS) == {"id", "hash"}
+
+
+def test_outcome_of_a_denied_access_is_recorded():
+    event = access_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        action=Action.READ,
+        outcome=Outcome.MINOR_FAILURE,
+        actor=NURSE,
+        patient_bsn="999911120",
+        consent_basis=ConsentBasis.REGISTERED_REFUSAL,
+    )
+    assert AccessEvent.objects.get(pk=event.pk).outcome == 4

@@ -1,0 +1,151 @@
+"""audit_verify finds an edited, a removed, a swapped and a cut-off event.
+
+The tampering is done as a database superuser would: by switching off the
+append-only trigger first.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from audit.chain import HASHED_FIELDS, event_hash
+from audit.models import AccessEvent, LedgerCheckpoint
+from tests.audit.helpers import record_events
+
+pytestmark = pytest.mark.django_db
+
+
+def tamper(*statements: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_accessevent DISABLE TRIGGER USER")
+        for sql in statements:
+            cursor.execute(sql)
+        cursor.execute("ALTER TABLE audit_accessevent ENABLE TRIGGER USER")
+
+
+def verify() -> str:
+    """Run audit_verify; return its output, or raise its CommandError."""
+    from io import StringIO
+
+    out = StringIO()
+    call_command("audit_verify", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def broken_at() -> tuple[str, int]:
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    return str(excinfo.value), excinfo.value.returncode
+
+
+def test_audit_verify_passes_an_intact_chain():
+    events = record_events(5)
+    output = verify()
+    assert "Ledger intact: 5 events, head #5" in output
+    assert events[-1].hash[:16] in output
+
+
+def test_audit_verify_passes_an_empty_ledger():
+    assert "Ledger intact: 0 events" in verify()
+
+
+def test_audit_verify_names_an_edited_event():
+    events = record_events(5)
+    tamper("UPDATE audit_accessevent SET patient_bsn = '123456782' WHERE seq = 3")
+    message, returncode = broken_at()
+    assert returncode == 1
+    assert f"event #3 ({events[2].event_id})" in message
+    assert "content does not match its hash" in message
+    assert "the last intact event is #2" in message
+
+
+def test_audit_verify_names_the_gap_left_by_a_deleted_event():
+    record_events(5)
+    tamper("DELETE FROM audit_accessevent WHERE seq = 3")
+    message, returncode = broken_at()
+    assert returncode == 1
+    assert "event #4" in message
+    assert "expected event #3, found #4" in message
+
+
+def test_audit_verify_finds_two_swapped_events():
+    events = record_events(5)
+    tamper(
+        "UPDATE audit_accessevent SET seq = -2 WHERE seq = 2",
+        "UPDATE audit_accessevent SET seq = 2 WHERE seq = 3",
+        "UPDATE audit_accessevent SET seq = 3 WHERE seq = -2",
+    )
+    message, returncode = broken_at()
+    assert returncode == 1
+    # Event #3 now sits at position 2: its prev_hash is not #1's hash.
+    assert f"event #2 ({events[2].event_id})" in message
+    assert "prev_hash is not the hash of the event before it" in message
+
+
+def test_audit_verify_finds_the_newest_events_cut_off_after_a_checkpoint():
+    record_events(5)
+    call_command("audit_verify", "--checkpoint", stdout=open(os.devnull, "w"))
+    assert LedgerCheckpoint.objects.get().seq == 5  # then #6 says "ledger verified"
+    tamper("DELETE FROM audit_accessevent WHERE seq >= 4")
+    message, returncode = broken_at()
+    assert returncode == 1
+    assert "the chain ends at #3 but a checkpoint saw #5" in message
+
+
+def test_audit_verify_finds_a_chain_rebuilt_after_a_checkpoint():
+    """Someone edits #2 and recomputes every hash after it: only the anchor shows it."""
+    record_events(3)
+    call_command("audit_verify", "--checkpoint", stdout=open(os.devnull, "w"))
+    rows = list(AccessEvent.objects.order_by("seq").values(*HASHED_FIELDS, "hash"))
+    rows[1]["user_name"] = "Mallory"
+    statements = []
+    prev = rows[0]["hash"]
+    for row in rows[1:]:
+        row["prev_hash"] = prev
+        row["hash"] = event_hash(row)
+        prev = row["hash"]
+        statements.append(
+            f"UPDATE audit_accessevent SET user_name = '{row['user_name']}', "
+            f"prev_hash = '{row['prev_hash']}', hash = '{row['hash']}' WHERE seq = {row['seq']}"
+        )
+    # Unique hashes: park the old values first so the swap does not collide.
+    tamper(
+        "UPDATE audit_accessevent SET hash = 'x' || seq, prev_hash = 'y' || seq WHERE seq >= 2",
+        *statements,
+    )
+    message, _ = broken_at()
+    # Each event is consistent with its rebuilt predecessor; the first one
+    # whose hash an earlier checkpoint remembers gives the rewrite away.
+    assert "event #3" in message
+    assert "differs from an earlier checkpoint" in message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_command_exit_codes_from_the_shell():
+    """The real command line: exit 0 when intact, 1 with the event named when not."""
+    events = record_events(3)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+    }
+    command = [sys.executable, "manage.py", "audit_verify"]
+    intact = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert intact.returncode == 0, intact.stderr
+    assert "Ledger intact: 3 events" in intact.stdout
+
+    tamper("UPDATE audit_accessevent SET user_name = 'Mallory' WHERE seq = 2")
+    broken = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert broken.returncode == 1
+    assert f"Ledger BROKEN at event #2 ({events[1].event_id})" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

@@ -1,0 +1,81 @@
+"""Shared fixtures. The suite runs against the real PostgreSQL and Redis named
+by DATABASE_URL and REDIS_URL (`make test` provides both); it refuses to run
+on anything else rather than skip what needs them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connections, transaction
+
+# Playwright's sync API runs an event loop in the test thread; Django then
+# believes it is in async code and refuses ORM calls (RECIPES.md).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_configure(config):
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL must point at PostgreSQL (the suite tests its triggers)")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL must point at Redis (the suite runs a real Celery worker)")
+    else:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at REDIS_URL does not answer: {exc}")
+    if not os.path.exists(CHROMIUM):
+        problems.append(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    if problems:
+        pytest.exit("Cannot run the suite:\n  " + "\n  ".join(problems) + "\nUse `make test`.", 2)
+
+
+def _empty_ledger() -> None:
+    """Remove the ledger rows a committed test wrote, so the flush can TRUNCATE.
+
+    The triggers forbid this on purpose; a test database may bypass them
+    with session_replication_role (superuser only), for this one transaction.
+    """
+    for alias in connections:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("DELETE FROM audit_accessevent")
+            cursor.execute("DELETE FROM audit_ledgercheckpoint")
+
+
+@pytest.fixture(autouse=True)
+def _ledger_emptied_after_committed_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    committed = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+    if not committed:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    _empty_ledger()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's Chromium: no browser download is possible on these machines.
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--headless",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }

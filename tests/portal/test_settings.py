@@ -1,0 +1,75 @@
+"""Settings come from the environment, with embedded defaults for a bare machine."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+SHOW = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "from portal.celery import app; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
+    "'name': str(s.DATABASES['default']['NAME']), 'eager': app.conf.task_always_eager, "
+    "'broker': app.conf.broker_url, 'debug': s.DEBUG}))"
+)
+
+
+def run_settings(tmp_path, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "SPOEDINZAGE_VAR_DIR": str(tmp_path)})
+    env.update(env_overrides)
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run(
+        [sys.executable, "-c", SHOW],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_without_database_and_redis_urls_the_portal_uses_sqlite_and_runs_tasks_in_process(
+    tmp_path,
+):
+    result = run_settings(tmp_path, DEBUG="1", SECRET_KEY=None)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["name"] == str(tmp_path / "spoedinzage.sqlite3")
+    assert shown["eager"] is True
+    assert shown["broker"] == "memory://"
+
+
+def test_with_urls_the_portal_uses_postgresql_and_the_redis_broker(tmp_path):
+    result = run_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u:p@db.example:5432/spoed",
+        REDIS_URL="redis://cache.example:6379/3",
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert shown["name"] == "spoed"
+    assert shown["eager"] is False
+    assert shown["broker"] == "redis://cache.example:6379/3"
+
+
+def test_without_debug_the_portal_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_settings(tmp_path, DEBUG="0", SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_without_debug_the_portal_refuses_a_weak_secret_key(tmp_path):
+    result = run_settings(tmp_path, DEBUG="0", SECRET_KEY="django-insecure-abc")
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_a_malformed_boolean_is_named(tmp_path):
+    result = run_settings(tmp_path, DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
