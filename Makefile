@@ -10,6 +10,10 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/spoedinzage)
 TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
+# The suite runs with production settings (DEBUG off, hashed static files).
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
+	SECRET_KEY=test-only-secret-key-not-for-production-0123456789
+
 .PHONY: run test install lint lock messages clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -25,9 +29,8 @@ run: install
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
 	scripts/ensure-system-packages.sh
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
-		SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pip check
@@ -42,7 +45,8 @@ lock: install
 	mv requirements.lock.tmp requirements.lock && rm requirements.lock.new
 
 messages: install
-	DEBUG=1 $(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	$(BIN)/python scripts/translate_nl.py
 	DEBUG=1 $(BIN)/python manage.py compilemessages --locale nl --ignore '.venv/*'
 
 clean:

@@ -7,7 +7,8 @@ import logging
 import time
 
 from django.conf import settings
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
 from django_guid import get_guid
 
 from audit import context as request_context
@@ -64,3 +65,19 @@ class RequestContextMiddleware:
             },
         )
         return response
+
+
+class DutchFirstLocaleMiddleware(LocaleMiddleware):
+    """Dutch unless the user chose English with the language switch.
+
+    The browser's Accept-Language is ignored on purpose: a Dutch post's
+    workstations often run an English browser, and its staff expect the
+    Dutch interface; English is one click away and remembered in a cookie.
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -29,6 +29,9 @@ def pytest_configure(config):
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
         except redis.RedisError as exc:
             problems.append(f"Redis at REDIS_URL does not answer: {exc}")
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if not settings.DEBUG and not manifest.exists():
+        problems.append(f"{manifest} is missing: run manage.py collectstatic first")
     if not os.path.exists(CHROMIUM):
         problems.append(f"{CHROMIUM} is missing: apt-get install -y chromium")
     if problems:

@@ -1,0 +1,54 @@
+"""Browser test: Playwright drives Debian's Chromium against a live portal."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from audit.models import AccessEvent, EventType
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_login_page_is_dutch_and_keyboard_first(live_server, page: Page):
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden")
+    expect(page.get_by_label("Gebruikersnaam")).to_be_focused()
+    expect(page.get_by_text("registreer")).to_have_count(0)  # no self sign-up
+
+
+def test_staff_member_logs_in_with_the_keyboard_and_sees_their_organisation(
+    live_server, page: Page
+):
+    MembershipFactory(
+        user__username="sanne",
+        user__first_name="Sanne",
+        user__last_name="de Vries",
+        organisation__name="Huisartsenpost Utrecht Stad",
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.keyboard.type("sanne")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Sanne de Vries")
+    expect(page.get_by_text("Huisartsenpost Utrecht Stad")).to_be_visible()
+    assert (
+        AccessEvent.objects.filter(event_type=EventType.LOGIN, user_username="sanne").count() == 1
+    )
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Sanne de Vries")
+
+
+def test_wrong_password_shows_an_error_and_is_logged(live_server, page: Page):
+    MembershipFactory(user__username="sanne")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Gebruikersnaam").fill("sanne")
+    page.get_by_label("Wachtwoord").fill("not-the-password")
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden")
+    assert AccessEvent.objects.filter(event_type=EventType.LOGIN_FAILED).count() == 1
