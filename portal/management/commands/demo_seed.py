@@ -13,7 +13,8 @@ class Command(BaseCommand):
         accounts = demo_seed(password=password)
         out = self.stdout.write
         out("")
-        out("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/):")
+        port = os.environ.get("WEB_PORT", "8000")
+        out(f"Demo accounts (log in at http://127.0.0.1:{port}/accounts/login/):")
         out(f"  {'username':<12} {'role':<40} organisation")
         for account in accounts:
             organisation = ORGANISATIONS[account.organisation]["name"]
