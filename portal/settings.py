@@ -152,6 +152,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Every minute: enqueue one pull task per practice whose schedule is due.
+    "summaries-pull-due": {"task": "summaries.pull_due_practices", "schedule": 60},
     # Walk the access ledger's hash chain every night and anchor its head,
     # so that removing the newest events is detectable too.
     "audit-verify-nightly": {
@@ -266,3 +268,19 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Summary pipeline -----------------------------------------------------------
+SUMMARY_PAGE_SIZE = int(os.environ.get("SUMMARY_PAGE_SIZE", "100"))
+SUMMARY_FETCH_TIMEOUT = float(os.environ.get("SUMMARY_FETCH_TIMEOUT", "30"))
+SUMMARY_CONNECT_TIMEOUT = float(os.environ.get("SUMMARY_CONNECT_TIMEOUT", "5"))
+SUMMARY_FETCH_RETRIES = int(os.environ.get("SUMMARY_FETCH_RETRIES", "3"))
+SUMMARY_RETRY_BASE_SECONDS = float(os.environ.get("SUMMARY_RETRY_BASE_SECONDS", "1"))
+# Limits on what a practice may send us: a page, one patient's summary, nesting.
+SUMMARY_MAX_PAGE_BYTES = int(os.environ.get("SUMMARY_MAX_PAGE_BYTES", str(64 * 1024 * 1024)))
+SUMMARY_MAX_SUMMARY_BYTES = int(os.environ.get("SUMMARY_MAX_SUMMARY_BYTES", str(2 * 1024 * 1024)))
+SUMMARY_MAX_DEPTH = int(os.environ.get("SUMMARY_MAX_DEPTH", "40"))
+# The PS carries the journal (and its lab results) of the last 4 months.
+SUMMARY_WINDOW_DAYS = int(os.environ.get("SUMMARY_WINDOW_DAYS", "122"))
+# How long one pull may hold a practice before another may take it over
+# (a worker killed mid-pull leaves its claim behind).
+SUMMARY_PULL_LEASE_SECONDS = int(os.environ.get("SUMMARY_PULL_LEASE_SECONDS", "900"))

@@ -1,0 +1,207 @@
+"""Build one patient's professional summary from the resources that belong to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from portal.identifiers import bsn_is_valid
+from summaries.fhir import read, sections
+from summaries.fhir.model import (
+    GpInfo,
+    Limits,
+    PatientInfo,
+    PatientSummary,
+    ProfessionalSummary,
+)
+from summaries.fhir.sections import FieldError, key_of
+
+if TYPE_CHECKING:
+    from summaries.fhir.page import _Index
+
+MAPPERS = {
+    "Flag": ("alerts", sections.flag),
+    "Consent": ("alerts", sections.treatment_directive),
+    "AllergyIntolerance": ("allergies", sections.allergy),
+    "MedicationStatement": ("medication", sections.medication),
+    "MedicationRequest": ("medication", sections.medication),
+    "MedicationDispense": ("medication", sections.medication),
+    "Condition": ("episodes", sections.condition),
+    "EpisodeOfCare": ("episodes", sections.episode_of_care),
+    "Observation": ("lab", sections.lab_result),
+    "Composition": ("journal", sections.composition),
+}
+SEX = {"male": "male", "female": "female", "other": "other", "unknown": "unknown"}
+
+
+def patient_bsn(patient: dict) -> str:
+    """The patient's BSN, or FieldError saying precisely why there is none."""
+    for i, identifier in enumerate(read.as_list(patient.get("identifier"))):
+        if not isinstance(identifier, dict) or identifier.get("system") not in read.BSN_SYSTEMS:
+            continue
+        value = identifier.get("value")
+        absent = read.extension_value(value, read.DATA_ABSENT) or read.extension_value(
+            identifier.get("_value"), read.DATA_ABSENT
+        )
+        if absent:
+            raise FieldError(
+                patient,
+                f"identifier[{i}].value",
+                f"BSN is absent (data-absent-reason {read.text_of(absent)!r})",
+            )
+        bsn = read.text_of(value)
+        if not bsn:
+            raise FieldError(patient, f"identifier[{i}].value", "BSN identifier without a value")
+        if not bsn_is_valid(bsn):
+            raise FieldError(
+                patient,
+                f"identifier[{i}].value",
+                f"{bsn!r} is not a valid BSN (9 digits passing the 11-test)",
+            )
+        return bsn
+    raise FieldError(
+        patient,
+        "identifier",
+        "no BSN (system http://fhir.nl/fhir/NamingSystem/bsn); the portal finds patients by BSN",
+    )
+
+
+def patient_birth_date(patient: dict) -> dt.date:
+    text = read.text_of(patient.get("birthDate"))
+    if not text:
+        raise FieldError(
+            patient, "birthDate", "missing; the portal finds patients by BSN and birth date"
+        )
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise FieldError(patient, "birthDate", f"{text!r} is not a full date (YYYY-MM-DD)") from exc
+
+
+def gp_info(patient: dict, index: _Index) -> GpInfo:
+    practitioner: dict = {}
+    organisation: dict = {}
+    for reference in read.as_list(patient.get("generalPractitioner")):
+        target = index.resolve(reference) or {}
+        kind = target.get("resourceType")
+        if kind == "Practitioner":
+            practitioner = practitioner or target
+        elif kind == "Organization":
+            organisation = organisation or target
+        elif kind == "PractitionerRole":
+            practitioner = practitioner or index.resolve(target.get("practitioner")) or {}
+            organisation = organisation or index.resolve(target.get("organization")) or {}
+    return GpInfo(
+        name=read.human_name(practitioner) if practitioner else "",
+        uzi=read.identifier_value(practitioner, read.UZI_SYSTEMS) or "",
+        agb=read.identifier_value(practitioner, read.AGB_SYSTEMS) or "",
+        practice_name=read.text_of(organisation.get("name")),
+        practice_agb=read.identifier_value(organisation, read.AGB_SYSTEMS) or "",
+        practice_ura=read.identifier_value(organisation, read.URA_SYSTEMS) or "",
+    )
+
+
+def _sort_key_date(item: Any) -> str:
+    return getattr(item, "date", "") or getattr(item, "start", "") or getattr(item, "since", "")
+
+
+def build_summary(
+    patient: dict,
+    members: list[dict],
+    index: _Index,
+    *,
+    now: dt.datetime,
+    limits: Limits,
+    fhir_version: str,
+) -> PatientSummary:
+    bsn = patient_bsn(patient)
+    birth_date = patient_birth_date(patient)
+    window_start = (now - dt.timedelta(days=limits.window_days)).date().isoformat()
+    found: dict[str, list] = {name: [] for name, _ in MAPPERS.values()}
+    placement: dict[str, str] = {key_of(patient): "patient"}
+    omitted = 0
+    # Conditions that an episode of care names are shown as that episode.
+    named_by_episode = {
+        index.key(d.get("condition"))
+        for m in members
+        if m.get("resourceType") == "EpisodeOfCare"
+        for d in read.as_list(m.get("diagnosis"))
+        if isinstance(d, dict)
+    }
+    for resource in members:
+        key = key_of(resource)
+        mapper = MAPPERS.get(resource["resourceType"])
+        if mapper is None:
+            placement[key] = f"not shown: {sections.NOT_A_SUMMARY_ITEM}"
+            continue
+        if key in named_by_episode:
+            placement[key] = "episodes (as its episode of care)"
+            continue
+        section, build = mapper
+        item = build(resource, index.resolve)
+        if isinstance(item, sections.NotShown):
+            placement[key] = f"not shown: {item}"
+        elif section in {"lab", "journal"} and item.date and item.date < window_start:
+            omitted += 1
+            placement[key] = f"not shown: dated {item.date}, before the window ({window_start})"
+        else:
+            found[section].append(item)
+            placement[key] = section
+    for name in ("lab", "journal", "medication"):
+        found[name].sort(key=_sort_key_date, reverse=True)
+    found["episodes"].sort(key=lambda e: (not e.attention, not e.psychological, e.title))
+
+    summary = ProfessionalSummary(
+        patient=PatientInfo(
+            bsn=bsn,
+            name=read.human_name(patient),
+            birth_date=birth_date.isoformat(),
+            sex=SEX.get(read.text_of(patient.get("gender")), "unknown"),
+            address=read.address_text(patient),
+        ),
+        gp=gp_info(patient, index),
+        alerts=tuple(found["alerts"]),
+        allergies=tuple(found["allergies"]),
+        medication=tuple(found["medication"]),
+        episodes=tuple(found["episodes"]),
+        lab=tuple(found["lab"]),
+        journal=tuple(found["journal"]),
+        fhir_version=fhir_version,
+        window_start=window_start,
+        omitted_outside_window=omitted,
+        source_updated_at=read.text_of((patient.get("meta") or {}).get("lastUpdated")),
+        not_shown=tuple(k for k, where in placement.items() if where.startswith("not")),
+    )
+    source = [patient, *members]
+    # GP and practice resources referred to by the Patient belong to the source too.
+    for reference in read.as_list(patient.get("generalPractitioner")):
+        target = index.resolve(reference)
+        if target is not None and target not in source:
+            source.append(target)
+            placement.setdefault(key_of(target), "patient (GP and practice)")
+    source_bytes = orjson.dumps(source)
+    updated = read.text_of((patient.get("meta") or {}).get("lastUpdated"))
+    return PatientSummary(
+        bsn=bsn,
+        birth_date=birth_date,
+        summary=summary,
+        source=source,
+        source_bytes=source_bytes,
+        # Content address of what the GP sent: equal bytes, equal version.
+        source_version=hashlib.sha256(
+            orjson.dumps(source, option=orjson.OPT_SORT_KEYS)
+        ).hexdigest(),
+        source_updated_at=_instant(updated),
+        keys=tuple(placement),
+        placement=placement,
+    )
+
+
+def _instant(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,375 @@
+"""One page of a practice's answer in, summaries and quarantine items out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from portal.identifiers import bsn_is_valid
+from summaries.fhir import read
+from summaries.fhir.build import build_summary
+from summaries.fhir.model import Limits, PatientSummary
+from summaries.fhir.resource_types import RESOURCE_TYPES
+from summaries.fhir.sections import FieldError, key_of
+from summaries.fhir.xml import FhirXmlError, resource_from_xml
+
+
+class PageError(ValueError):
+    """The page as a whole cannot be read; nothing on it is usable."""
+
+
+@dataclass
+class Quarantine:
+    reason: str
+    resource_type: str = ""
+    resource_id: str = ""
+    patient_bsn: str = ""
+    payload: bytes = b""
+    keys: tuple[str, ...] = ()
+
+
+@dataclass
+class PageResult:
+    summaries: list[PatientSummary] = field(default_factory=list)
+    quarantine: list[Quarantine] = field(default_factory=list)
+    snapshot: dt.datetime | None = None
+    next_url: str | None = None
+    total: int | None = None
+    fhir_version: str = "R4"
+
+
+# Resources that describe people and places rather than a patient: they
+# join a summary when one of its resources (or the Patient) refers to them.
+SHARED_TYPES = frozenset(
+    {
+        "Practitioner",
+        "PractitionerRole",
+        "Organization",
+        "Medication",
+        "Location",
+        "Substance",
+        "HealthcareService",
+        "Endpoint",
+        "Group",
+        "Device",
+    }
+)
+PATIENT_FIELDS = ("subject", "patient", "beneficiary")
+
+
+def decode(data: bytes, limits: Limits) -> dict[str, Any]:
+    if len(data) > limits.max_page_bytes:
+        raise PageError(
+            f"page is {len(data):,} bytes; the limit is {limits.max_page_bytes:,} "
+            "(SUMMARY_MAX_PAGE_BYTES)"
+        )
+    head = data.lstrip()[:1]
+    if head == b"<":
+        try:
+            root = resource_from_xml(data)
+        except FhirXmlError as exc:
+            raise PageError(f"invalid FHIR XML: {exc}") from exc
+    else:
+        try:
+            root = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise PageError(f"invalid JSON: {exc}") from exc
+    if not isinstance(root, dict) or root.get("resourceType") != "Bundle":
+        found = root.get("resourceType") if isinstance(root, dict) else type(root).__name__
+        raise PageError(f"expected a FHIR Bundle, got resourceType {found!r}")
+    return root
+
+
+def inspect(value: Any, limit: int) -> tuple[int, list[Any]]:
+    """Nesting depth of a resource and the references in it, in one walk.
+
+    Stops as soon as the depth passes the limit: a hostile payload costs no
+    more than a legal one.
+    """
+    stack, deepest, references = [(value, 1)], 1, []
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if depth > limit:
+                return depth, references
+        if type(node) is dict:
+            if "reference" in node or ("identifier" in node and depth >= 2):
+                references.append(node)
+            children = node.values()
+        else:
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+    return deepest, references
+
+
+@dataclass
+class _Entry:
+    resource: dict
+    full_url: str
+    position: str  # "entry[3]" or "entry[3].entry[0]", for reasons that point to it
+
+
+def _flatten(bundle: dict, prefix: str = "") -> list[_Entry]:
+    out = []
+    for i, entry in enumerate(read.as_list(bundle.get("entry"))):
+        position = f"{prefix}entry[{i}]"
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+            out.extend(_flatten(resource, position + ".resource."))
+        elif isinstance(resource, dict):
+            full_url = read.text_of(entry.get("fullUrl"))
+            if not resource.get("id") and full_url:
+                # Transaction and batch bundles may leave ids out and name
+                # resources by fullUrl (urn:uuid:…, urn:oid:…): known by its last part.
+                resource["id"] = full_url.rstrip("/").replace(":", "/").rsplit("/", 1)[-1][:64]
+            out.append(_Entry(resource, full_url, position))
+    return out
+
+
+def _next_url(bundle: dict) -> str | None:
+    for link in read.as_list(bundle.get("link")):
+        if isinstance(link, dict) and link.get("relation") == "next":
+            return read.text_of(link.get("url")) or None
+    return None
+
+
+def _parse_instant(value: Any) -> dt.datetime | None:
+    text = read.text_of(value)
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _fhir_version(entries: list[_Entry]) -> str:
+    """STU3 writes clinicalStatus as a code and profiles under fhir.nl / zib-*."""
+    for entry in entries:
+        profiles = " ".join(read.as_list((entry.resource.get("meta") or {}).get("profile")))
+        if (
+            "/zib-" in profiles
+            or "/gp-" in profiles
+            or "fhir.nl/fhir/StructureDefinition" in profiles
+        ):
+            return "STU3"
+        if isinstance(entry.resource.get("clinicalStatus"), str):
+            return "STU3"
+    return "R4"
+
+
+def _dump(resources: list[dict]) -> bytes:
+    return orjson.dumps(resources)
+
+
+class _Index:
+    """Find resources on the page by reference: Type/id, full URL, or BSN."""
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self.by_key: dict[str, dict] = {}
+        self.by_url: dict[str, dict] = {}
+        self.patient_by_bsn: dict[str, str] = {}
+        for entry in entries:
+            key = key_of(entry.resource)
+            self.by_key.setdefault(key, entry.resource)
+            if entry.full_url:
+                self.by_url.setdefault(entry.full_url, entry.resource)
+            if entry.resource["resourceType"] == "Patient":
+                bsn = read.identifier_value(entry.resource, read.BSN_SYSTEMS)
+                if bsn:
+                    self.patient_by_bsn.setdefault(bsn, key)
+
+    def key(self, reference: Any) -> str | None:
+        reference = read.first(reference)
+        if not isinstance(reference, dict):
+            return None
+        literal = read.text_of(reference.get("reference"))
+        if literal:
+            if literal in self.by_url:
+                return key_of(self.by_url[literal])
+            parts = literal.rstrip("/").split("/")
+            return "/".join(parts[-2:]) if len(parts) >= 2 else literal
+        identifier = read.first(reference.get("identifier"))
+        if isinstance(identifier, dict) and identifier.get("system") in read.BSN_SYSTEMS:
+            bsn = read.text_of(identifier.get("value"))
+            return self.patient_by_bsn.get(bsn, f"bsn:{bsn}")
+        return None
+
+    def resolve(self, reference: Any) -> dict | None:
+        key = self.key(reference)
+        return self.by_key.get(key) if key else None
+
+
+def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -> PageResult:
+    """Read one page; raise PageError when the page as a whole is unusable."""
+    limits = limits or Limits()
+    bundle = decode(data, limits)
+    result = PageResult(
+        snapshot=_parse_instant((bundle.get("meta") or {}).get("lastUpdated")),
+        next_url=_next_url(bundle),
+        total=bundle.get("total") if isinstance(bundle.get("total"), int) else None,
+    )
+    entries: list[_Entry] = []
+    references: dict[str, list[Any]] = {}
+    for entry in _flatten(bundle):
+        resource = entry.resource
+        kind = resource.get("resourceType")
+        if not isinstance(kind, str) or kind not in RESOURCE_TYPES:
+            result.quarantine.append(
+                Quarantine(
+                    reason=f"{entry.position}.resource.resourceType: {kind!r} is not a FHIR "
+                    "resource type",
+                    resource_type=str(kind)[:64],
+                    resource_id=read.text_of(resource.get("id"))[:64],
+                    payload=_dump([resource]),
+                )
+            )
+            continue
+        depth, refs = inspect(resource, limits.max_depth)
+        if depth > limits.max_depth:
+            result.quarantine.append(
+                Quarantine(
+                    reason=f"{key_of(resource)}: nested more than {limits.max_depth} levels deep "
+                    "(SUMMARY_MAX_DEPTH)",
+                    resource_type=kind,
+                    resource_id=read.text_of(resource.get("id"))[:64],
+                    payload=_dump([resource]),
+                    keys=(key_of(resource),),
+                )
+            )
+            continue
+        if key_of(resource) in references:
+            continue  # the same resource twice on one page
+        references[key_of(resource)] = refs
+        entries.append(entry)
+
+    result.fhir_version = _fhir_version(entries)
+    index = _Index(entries)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    unassigned: dict[str, dict] = {}
+    for entry in entries:
+        resource = entry.resource
+        if resource["resourceType"] == "Patient":
+            groups.setdefault(key_of(resource), [])
+            continue
+        owner = next((index.key(resource[f]) for f in PATIENT_FIELDS if resource.get(f)), None)
+        if owner:
+            groups[owner].append(resource)
+        else:
+            unassigned[key_of(resource)] = resource
+
+    # Resources without a patient of their own (a SOEP line, a medicinal
+    # product, the GP) join every group whose resources refer to them.
+    used: set[str] = set()
+    for owner, members in groups.items():
+        patient = index.by_key.get(owner)
+        seen = {key_of(m) for m in members}
+        queue = list(members) + ([patient] if patient else [])
+        while queue:
+            current = queue.pop()
+            for reference in references.get(key_of(current), ()):
+                target_key = index.key(reference)
+                if target_key in unassigned and target_key not in seen:
+                    seen.add(target_key)
+                    used.add(target_key)
+                    members.append(unassigned[target_key])
+                    queue.append(unassigned[target_key])
+
+    for key, resource in unassigned.items():
+        if key in used:
+            continue
+        kind = resource["resourceType"]
+        why = (
+            "not referred to by any patient's resources on this page"
+            if kind in SHARED_TYPES
+            else f"{'/'.join(PATIENT_FIELDS)}: missing; cannot tell which patient this is about"
+        )
+        result.quarantine.append(
+            Quarantine(
+                reason=f"{key}: {why}",
+                resource_type=kind,
+                resource_id=read.text_of(resource.get("id"))[:64],
+                payload=_dump([resource]),
+                keys=(key,),
+            )
+        )
+
+    seen_bsns: set[str] = set()
+    for owner, members in groups.items():
+        patient = index.by_key.get(owner)
+        keys = tuple(key_of(r) for r in ([patient] if patient else []) + members)
+        if patient is None:
+            what = (
+                f"patient BSN {owner[4:]} is referred to by identifier"
+                if owner.startswith("bsn:")
+                else f"{owner} is referred to"
+            )
+            result.quarantine.append(
+                Quarantine(
+                    reason=f"{what} by {len(members)} resource(s), but the page holds no such "
+                    "Patient (its name and birth date are needed)",
+                    resource_type="Patient",
+                    resource_id=owner.split("/")[-1][:64],
+                    patient_bsn=owner[4:] if owner.startswith("bsn:") else "",
+                    payload=_dump(members),
+                    keys=keys,
+                )
+            )
+            continue
+        try:
+            built = build_summary(
+                patient, members, index, now=now, limits=limits, fhir_version=result.fhir_version
+            )
+        except FieldError as exc:
+            result.quarantine.append(
+                Quarantine(
+                    reason=str(exc),
+                    resource_type="Patient",
+                    resource_id=read.text_of(patient.get("id"))[:64],
+                    patient_bsn=_plain_bsn(patient),
+                    payload=_dump([patient, *members]),
+                    keys=keys,
+                )
+            )
+            continue
+        if built.bsn in seen_bsns:
+            result.quarantine.append(
+                Quarantine(
+                    reason=f"{owner}: BSN {built.bsn} belongs to another Patient on this page too",
+                    resource_type="Patient",
+                    resource_id=read.text_of(patient.get("id"))[:64],
+                    patient_bsn=built.bsn,
+                    payload=built.source_bytes,
+                    keys=keys,
+                )
+            )
+            continue
+        seen_bsns.add(built.bsn)
+        if len(built.source_bytes) > limits.max_summary_bytes:
+            result.quarantine.append(
+                Quarantine(
+                    reason=f"{owner}: the summary is {len(built.source_bytes):,} bytes; "
+                    f"the limit is {limits.max_summary_bytes:,} (SUMMARY_MAX_SUMMARY_BYTES)",
+                    resource_type="Patient",
+                    resource_id=read.text_of(patient.get("id"))[:64],
+                    patient_bsn=built.bsn,
+                    payload=built.source_bytes,
+                    keys=keys,
+                )
+            )
+            continue
+        result.summaries.append(built)
+    return result
+
+
+def _plain_bsn(patient: dict) -> str:
+    bsn = read.identifier_value(patient, read.BSN_SYSTEMS) or ""
+    return bsn if bsn_is_valid(bsn) else ""

@@ -1,0 +1,149 @@
+"""Tolerant readers for FHIR dicts from JSON or converted XML, R4 or STU3.
+
+FHIR JSON makes repeating elements arrays; our XML conversion cannot know
+the cardinality, and STU3 has codes where R4 has CodeableConcepts. These
+helpers accept either shape, so the mappers stay short.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BSN_SYSTEMS = frozenset(
+    {"http://fhir.nl/fhir/NamingSystem/bsn", "urn:oid:2.16.840.1.113883.2.4.6.3"}
+)
+AGB_SYSTEMS = frozenset(
+    {"http://fhir.nl/fhir/NamingSystem/agb-z", "urn:oid:2.16.840.1.113883.2.4.6.1"}
+)
+URA_SYSTEMS = frozenset({"http://fhir.nl/fhir/NamingSystem/ura", "urn:oid:2.16.528.1.1007.3.3"})
+UZI_SYSTEMS = frozenset(
+    {"http://fhir.nl/fhir/NamingSystem/uzi-nr-pers", "urn:oid:2.16.528.1.1007.3.1"}
+)
+ICPC_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icpc-1-nl", "http://hl7.org/fhir/sid/icpc-1"})
+LOINC = "http://loinc.org"
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def first(value: Any) -> Any:
+    items = as_list(value)
+    return items[0] if items else None
+
+
+def text_of(value: Any) -> str:
+    """A primitive as text: strings as they are, numbers without float noise."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+def codings(concept: Any) -> list[dict]:
+    """Codings of a CodeableConcept (R4), or a Coding, or a bare code (STU3)."""
+    out = []
+    for item in as_list(concept):
+        if isinstance(item, dict):
+            if "coding" in item:
+                out.extend(c for c in as_list(item["coding"]) if isinstance(c, dict))
+            elif "code" in item or "system" in item:
+                out.append(item)
+        elif isinstance(item, str):
+            out.append({"code": item})
+    return out
+
+
+def code_in(concept: Any, systems: frozenset[str] | set[str]) -> dict | None:
+    return next((c for c in codings(concept) if c.get("system") in systems), None)
+
+
+def concept_text(concept: Any) -> str:
+    """What a person reads for a concept: its text, else the first display, else a code."""
+    for item in as_list(concept):
+        if isinstance(item, dict) and text_of(item.get("text")):
+            return text_of(item.get("text"))
+    for coding in codings(concept):
+        if text_of(coding.get("display")):
+            return text_of(coding["display"])
+    for coding in codings(concept):
+        if text_of(coding.get("code")):
+            return text_of(coding["code"])
+    return ""
+
+
+def status_code(value: Any) -> str:
+    """clinicalStatus and friends: a code (STU3) or a CodeableConcept (R4)."""
+    if isinstance(value, str):
+        return value
+    coding = first(codings(value))
+    return text_of(coding.get("code")) if coding else ""
+
+
+def identifier_value(resource: dict, systems: frozenset[str]) -> str | None:
+    for identifier in as_list(resource.get("identifier")):
+        if isinstance(identifier, dict) and identifier.get("system") in systems:
+            return text_of(identifier.get("value"))
+    return None
+
+
+def has_extension(element: Any, url: str) -> bool:
+    return any(isinstance(e, dict) and e.get("url") == url for e in as_list(_ext_holder(element)))
+
+
+def extension_value(element: Any, url: str) -> Any:
+    for ext in as_list(_ext_holder(element)):
+        if isinstance(ext, dict) and ext.get("url") == url:
+            for key, value in ext.items():
+                if key.startswith("value"):
+                    return value
+    return None
+
+
+def _ext_holder(element: Any) -> Any:
+    return element.get("extension") if isinstance(element, dict) else None
+
+
+def date_of(value: Any) -> str:
+    """The date part (YYYY-MM-DD, or shorter when partial) of a FHIR date/dateTime."""
+    text = text_of(value)
+    return text[:10]
+
+
+def reference_of(value: Any) -> str:
+    ref = first(value)
+    if isinstance(ref, dict):
+        return text_of(ref.get("reference"))
+    return ""
+
+
+def human_name(resource: dict) -> str:
+    names = [n for n in as_list(resource.get("name")) if isinstance(n, dict)]
+    official = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
+    if official is None:
+        return ""
+    if text_of(official.get("text")):
+        return text_of(official["text"])
+    parts = [text_of(p) for p in as_list(official.get("prefix"))]
+    parts += [text_of(g) for g in as_list(official.get("given"))]
+    parts.append(text_of(official.get("family")))
+    return " ".join(p for p in parts if p)
+
+
+def address_text(resource: dict) -> str:
+    address = first(resource.get("address"))
+    if not isinstance(address, dict):
+        return ""
+    if text_of(address.get("text")):
+        return text_of(address["text"])
+    lines = " ".join(text_of(line) for line in as_list(address.get("line")))
+    place = " ".join(
+        p for p in (text_of(address.get("postalCode")), text_of(address.get("city"))) if p
+    )
+    return ", ".join(p for p in (lines, place) if p)

@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from summaries.clients import PracticeUnreachable
+from summaries.models import GpPractice
+from summaries.services.pull import PracticeBusy, PullCounts, PullFailed, practice_pull
+
+
+class Command(BaseCommand):
+    help = (
+        "Pull summaries from GP practices now, with the same code as the Celery task, "
+        "and end with a line of counts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--practice", metavar="AGB", help="only this practice")
+        parser.add_argument("--full", action="store_true", help="everything, not only changes")
+
+    def handle(self, *args, practice: str | None, full: bool, **options):
+        practices = GpPractice.objects.filter(is_active=True).order_by("name")
+        if practice:
+            practices = practices.filter(agb=practice)
+            if not practices.exists():
+                raise CommandError(f"no active practice with AGB {practice}")
+        total = PullCounts()
+        quiet = options["verbosity"] < 1
+        for gp in practices:
+            bar = tqdm(desc=gp.name[:40], unit=" patients", disable=quiet, leave=False)
+
+            def progress(counts: PullCounts, expected: int | None, bar=bar) -> None:
+                if expected is not None and bar.total != expected:
+                    bar.total = expected
+                bar.n = counts.imported + counts.unchanged + counts.quarantined
+                bar.refresh()
+
+            try:
+                counts = practice_pull(practice=gp, full=full, progress=progress)
+            except (PracticeUnreachable, PullFailed, PracticeBusy) as exc:
+                counts = PullCounts(failed=1)
+                self.stderr.write(f"{gp.name} (AGB {gp.agb}): {exc}")
+            finally:
+                bar.close()
+            total.add(counts)
+        self.stdout.write(total.line())

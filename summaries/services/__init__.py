@@ -1,0 +1,1 @@
+"""Writes of the summary pipeline, one module per topic."""

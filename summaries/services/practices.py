@@ -1,0 +1,44 @@
+"""Registering GP practices."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.actors import Actor
+from audit.models import Action, EventType, Purpose
+from audit.services import access_event_record
+from summaries.models import GpPractice
+
+
+@transaction.atomic
+def practice_add(
+    *,
+    agb: str,
+    ura: str,
+    name: str,
+    url: str,
+    token: str,
+    actor: Actor,
+    pull_interval_minutes: int = 60,
+) -> tuple[GpPractice, bool]:
+    """Register a practice, or update the one with this AGB. Returns (practice, created).
+
+    Validated like a form (AGB/URA 8 digits, a URL); the change is in the ledger.
+    """
+    practice = GpPractice.objects.filter(agb=agb).first() or GpPractice(agb=agb)
+    created = practice.pk is None
+    practice.ura, practice.name, practice.fhir_base_url, practice.token = ura, name, url, token
+    practice.pull_interval_minutes = pull_interval_minutes
+    if created:
+        practice.next_pull_at = timezone.now()
+    practice.full_clean()
+    practice.save()
+    access_event_record(
+        event_type=EventType.ADMIN_CHANGE,
+        action=Action.CREATE if created else Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"object": "gp_practice", "agb": agb, "ura": ura, "name": name, "url": url},
+    )
+    return practice, created

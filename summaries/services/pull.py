@@ -1,0 +1,154 @@
+"""Pulling a practice: page by page, incremental, idempotent, never blocking the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from summaries.clients import PracticeClient, PracticeRefused, PracticeUnreachable, first_page_url
+from summaries.fhir import parse_page
+from summaries.fhir.model import Limits
+from summaries.fhir.page import PageError
+from summaries.models import GpPractice
+from summaries.services.quarantine import quarantine_add, quarantine_page
+from summaries.services.store import summaries_store
+
+logger = logging.getLogger(__name__)
+
+
+class PracticeBusy(Exception):  # noqa: N818
+    """Another pull holds this practice's lease."""
+
+
+class PullFailed(Exception):  # noqa: N818
+    """The pull stopped; what was stored stays, the watermark did not move."""
+
+
+@dataclass
+class PullCounts:
+    imported: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    failed: int = 0
+    pages: int = 0
+
+    def add(self, other: PullCounts) -> None:
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def line(self) -> str:
+        return (
+            f"imported {self.imported}, unchanged {self.unchanged}, "
+            f"quarantined {self.quarantined}, failed {self.failed}"
+        )
+
+
+def limits_from_settings() -> Limits:
+    return Limits(
+        max_page_bytes=settings.SUMMARY_MAX_PAGE_BYTES,
+        max_summary_bytes=settings.SUMMARY_MAX_SUMMARY_BYTES,
+        max_depth=settings.SUMMARY_MAX_DEPTH,
+        window_days=settings.SUMMARY_WINDOW_DAYS,
+    )
+
+
+def _claim(practice: GpPractice, now: dt.datetime) -> bool:
+    """Take the practice's lease unless a live pull holds it (a dead one's expires)."""
+    until = now + dt.timedelta(seconds=settings.SUMMARY_PULL_LEASE_SECONDS)
+    return bool(
+        GpPractice.objects.filter(pk=practice.pk)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=until, last_pull_started_at=now)
+    )
+
+
+def _renew(practice: GpPractice) -> None:
+    until = timezone.now() + dt.timedelta(seconds=settings.SUMMARY_PULL_LEASE_SECONDS)
+    GpPractice.objects.filter(pk=practice.pk).update(lease_until=until)
+
+
+def _finish(practice: GpPractice, *, counts: PullCounts, watermark, error: str = "") -> None:
+    now = timezone.now()
+    fields = {"lease_until": None, "last_counts": asdict(counts)}
+    if error:
+        fields.update(
+            last_error_at=now,
+            last_error=error[:2000],
+            consecutive_failures=F("consecutive_failures") + 1,
+        )
+    else:
+        fields.update(last_success_at=now, consecutive_failures=0, watermark=watermark)
+    GpPractice.objects.filter(pk=practice.pk).update(**fields)
+
+
+def practice_pull(
+    *,
+    practice: GpPractice,
+    full: bool = False,
+    progress: Callable[[PullCounts, int | None], None] | None = None,
+) -> PullCounts:
+    """Fetch what changed at the practice since its watermark (everything with full=True).
+
+    Each page is parsed and stored in its own transaction, so a killed pull
+    keeps what it stored and a re-run converges on the same rows. The
+    watermark moves only when the last page is in. Raises PracticeBusy,
+    PracticeUnreachable (worth a retry later) or PullFailed; in the last two
+    cases the practice's health records the error.
+    """
+    started = timezone.now()
+    if not _claim(practice, started):
+        raise PracticeBusy(f"{practice} is being pulled already")
+    since = None if full or practice.watermark is None else practice.watermark
+    url = first_page_url(
+        practice.fhir_base_url,
+        since_iso=since.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if since else None,
+        count=settings.SUMMARY_PAGE_SIZE,
+    )
+    counts, snapshot, limits = PullCounts(), None, limits_from_settings()
+    try:
+        with PracticeClient(token=practice.token) as client:
+            while url:
+                page = client.fetch(url)
+                fetched_at = timezone.now()
+                try:
+                    result = parse_page(page.body, now=fetched_at, limits=limits)
+                except PageError as exc:
+                    quarantine_page(
+                        practice=practice, url=page.url, body=page.body, reason=str(exc)
+                    )
+                    counts.quarantined += 1
+                    raise PullFailed(f"page {counts.pages + 1}: {exc}") from exc
+                with transaction.atomic():
+                    stored = summaries_store(
+                        practice=practice, items=result.summaries, fetched_at=fetched_at
+                    )
+                    counts.quarantined += quarantine_add(practice=practice, items=result.quarantine)
+                counts.imported += stored.imported
+                counts.unchanged += stored.unchanged
+                counts.pages += 1
+                snapshot = snapshot or result.snapshot or started
+                if progress:
+                    progress(counts, result.total)
+                _renew(practice)
+                url = result.next_url
+    except (PracticeUnreachable, PracticeRefused, PullFailed) as exc:
+        counts.failed += 1
+        _finish(practice, counts=counts, watermark=None, error=f"{type(exc).__name__}: {exc}")
+        logger.warning("practice pull failed", extra={"agb": practice.agb, "error": str(exc)})
+        if isinstance(exc, PracticeRefused):
+            raise PullFailed(str(exc)) from exc
+        raise
+    except BaseException:
+        # Anything unforeseen: give the lease back, keep the health honest.
+        _finish(practice, counts=counts, watermark=None, error="unexpected error (see logs)")
+        raise
+    _finish(practice, counts=counts, watermark=snapshot)
+    logger.info("practice pulled", extra={"agb": practice.agb, **asdict(counts)})
+    return counts

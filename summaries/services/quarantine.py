@@ -1,0 +1,96 @@
+"""Quarantine: what could not be imported, kept with its reason, re-processable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from summaries.fhir import Quarantine
+from summaries.models import GpPractice, QuarantinedItem
+
+# A page that cannot be read is kept whole up to this size; beyond it the
+# head is kept, and the reason says how much was cut.
+MAX_KEPT_PAGE_BYTES = 8 * 1024 * 1024
+
+
+def quarantine_add(*, practice: GpPractice, items: list[Quarantine]) -> int:
+    QuarantinedItem.objects.bulk_create(
+        [
+            QuarantinedItem(
+                practice=practice,
+                reason=item.reason,
+                resource_type=item.resource_type[:64],
+                resource_id=item.resource_id[:64],
+                patient_bsn=item.patient_bsn[:9],
+                kind="resources",
+                payload=item.payload,
+                size_bytes=len(item.payload),
+            )
+            for item in items
+        ]
+    )
+    return len(items)
+
+
+def quarantine_page(*, practice: GpPractice, url: str, body: bytes, reason: str) -> QuarantinedItem:
+    """Keep an unreadable page (truncated JSON, not a Bundle, too big)."""
+    kept = body[:MAX_KEPT_PAGE_BYTES]
+    if len(kept) < len(body):
+        reason += f" (first {len(kept):,} of {len(body):,} bytes kept)"
+    return QuarantinedItem.objects.create(
+        practice=practice,
+        reason=f"{url.split('?', 1)[0]}: {reason}",
+        resource_type="Bundle",
+        kind="page",
+        payload=kept,
+        size_bytes=len(body),
+    )
+
+
+def wrap_as_bundle(payload: bytes) -> bytes:
+    """Quarantined resources (a JSON list) as a searchset Bundle, to parse again."""
+    resources = orjson.loads(payload)
+    return orjson.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in resources],
+        }
+    )
+
+
+@transaction.atomic
+def quarantine_reprocess(*, item: QuarantinedItem, now: dt.datetime | None = None) -> bool:
+    """Parse a quarantined item again (after a fix in the importer or a limit change).
+
+    Imports it when it now reads as a summary; otherwise records the new reason.
+    Returns whether it was imported.
+    """
+    from summaries.fhir import parse_page
+    from summaries.fhir.page import PageError
+    from summaries.services.pull import limits_from_settings
+    from summaries.services.store import summaries_store
+
+    now = now or timezone.now()
+    item = QuarantinedItem.objects.select_for_update().get(pk=item.pk)
+    item.attempts += 1
+    body = bytes(item.payload) if item.kind == "page" else wrap_as_bundle(bytes(item.payload))
+    try:
+        result = parse_page(body, now=now, limits=limits_from_settings())
+    except PageError as exc:
+        item.reason = f"reprocessed: {exc}"
+        item.save(update_fields=["attempts", "reason"])
+        return False
+    if result.quarantine or not result.summaries:
+        reasons = "; ".join(q.reason for q in result.quarantine) or "no patient summary in it"
+        item.reason = f"reprocessed: {reasons}"
+        item.save(update_fields=["attempts", "reason"])
+        return False
+    summaries_store(practice=item.practice, items=result.summaries, fetched_at=now)
+    item.status = QuarantinedItem.Status.RESOLVED
+    item.resolved_at = now
+    item.save(update_fields=["attempts", "status", "resolved_at"])
+    return True

@@ -1,0 +1,136 @@
+"""Storing pulled summaries: batched upserts, unchanged content left alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import orjson
+from django.db import connection, transaction
+
+from summaries.fhir.model import PatientSummary
+from summaries.models import GpPractice, Summary
+
+COLUMNS = (
+    "bsn",
+    "birth_date",
+    "source_version",
+    "source_updated_at",
+    "fhir_version",
+    "sections",
+    "source",
+    "size_bytes",
+)
+STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS summary_stage (
+    bsn varchar(9), birth_date date, source_version varchar(64),
+    source_updated_at timestamptz, fhir_version varchar(8), sections jsonb, source jsonb,
+    size_bytes integer
+) ON COMMIT DELETE ROWS
+"""
+MERGE = """
+INSERT INTO summaries_summary (bsn, birth_date, source_version, source_updated_at,
+    fhir_version, sections, source, size_bytes, practice_id, fetched_at)
+SELECT bsn, birth_date, source_version, source_updated_at, fhir_version, sections, source,
+    size_bytes, %(practice)s, %(fetched_at)s
+FROM summary_stage
+ON CONFLICT (bsn) DO UPDATE SET
+    birth_date = EXCLUDED.birth_date, source_version = EXCLUDED.source_version,
+    source_updated_at = EXCLUDED.source_updated_at, fhir_version = EXCLUDED.fhir_version,
+    sections = EXCLUDED.sections, source = EXCLUDED.source, size_bytes = EXCLUDED.size_bytes,
+    practice_id = EXCLUDED.practice_id, fetched_at = EXCLUDED.fetched_at
+WHERE summaries_summary.source_version <> EXCLUDED.source_version
+   OR summaries_summary.practice_id <> EXCLUDED.practice_id
+RETURNING 1
+"""
+
+
+@dataclass
+class StoreCounts:
+    imported: int = 0
+    unchanged: int = 0
+
+
+def _rows(items: list[PatientSummary]):
+    for item in items:
+        yield (
+            item.bsn,
+            item.birth_date,
+            item.source_version,
+            item.source_updated_at,
+            item.summary.fhir_version,
+            orjson.dumps(item.summary.sections()).decode(),
+            item.source_bytes.decode(),
+            len(item.source_bytes),
+        )
+
+
+@transaction.atomic
+def summaries_store(
+    *, practice: GpPractice, items: list[PatientSummary], fetched_at: dt.datetime
+) -> StoreCounts:
+    """Upsert a page's summaries in one batch; a summary whose content is unchanged
+    is not rewritten (it keeps its fetch time), so running a pull twice changes nothing."""
+    if not items:
+        return StoreCounts()
+    if connection.vendor == "postgresql":
+        written = _store_postgresql(practice, items, fetched_at)
+    else:
+        written = _store_portable(practice, items, fetched_at)
+    return StoreCounts(imported=written, unchanged=len(items) - written)
+
+
+def _store_postgresql(practice: GpPractice, items: list[PatientSummary], fetched_at) -> int:
+    # COPY into a session-local staging table, then one INSERT … ON CONFLICT:
+    # one round trip of data, one statement of index maintenance.
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE)
+        with cursor.copy(f"COPY summary_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in _rows(items):
+                copy.write_row(row)
+        cursor.execute(MERGE, {"practice": practice.pk, "fetched_at": fetched_at})
+        written = len(cursor.fetchall())
+        cursor.execute("TRUNCATE summary_stage")
+    return written
+
+
+def _store_portable(practice: GpPractice, items: list[PatientSummary], fetched_at) -> int:
+    """The embedded default (SQLite): one read of current versions, one bulk upsert."""
+    current = {
+        bsn: (version, practice_id)
+        for bsn, version, practice_id in Summary.objects.filter(
+            bsn__in=[i.bsn for i in items]
+        ).values_list("bsn", "source_version", "practice_id")
+    }
+    changed = {i.bsn: i for i in items if current.get(i.bsn) != (i.source_version, practice.pk)}
+    Summary.objects.bulk_create(
+        [
+            Summary(
+                bsn=i.bsn,
+                birth_date=i.birth_date,
+                practice=practice,
+                source_version=i.source_version,
+                source_updated_at=i.source_updated_at,
+                fetched_at=fetched_at,
+                fhir_version=i.summary.fhir_version,
+                sections=i.summary.sections(),
+                source=i.source,
+                size_bytes=len(i.source_bytes),
+            )
+            for i in changed.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["bsn"],
+        update_fields=[
+            "birth_date",
+            "practice",
+            "source_version",
+            "source_updated_at",
+            "fetched_at",
+            "fhir_version",
+            "sections",
+            "source",
+            "size_bytes",
+        ],
+    )
+    return len(changed)
