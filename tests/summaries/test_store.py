@@ -1,0 +1,135 @@
+"""Storing summaries in PostgreSQL: batched upserts, nothing rewritten when unchanged."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audit.actors import Actor
+from audit.models import AccessEvent, EventType
+from summaries.fhir import parse_page
+from summaries.models import GpPractice, QuarantinedItem, Summary
+from summaries.services.purge import summary_purge
+from summaries.services.quarantine import quarantine_add, quarantine_reprocess
+from summaries.services.store import summaries_store
+from tests.summaries import builders as b
+
+pytestmark = pytest.mark.django_db
+
+FETCHED = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def practice():
+    return GpPractice.objects.create(
+        agb="01012345",
+        ura="90000301",
+        name="De Linde",
+        fhir_base_url="http://gp.example/fhir",
+        token="t",
+    )
+
+
+def page(*patients_and_more):
+    return parse_page(b.bundle(*patients_and_more), now=b.NOW)
+
+
+def test_store_writes_a_page_in_one_batch_and_finds_it_by_bsn_and_birth_date(practice):
+    result = page(
+        b.patient(),
+        b.gp(),
+        b.allergy(),
+        *[b.patient(f"p{i}", bsn=bsn) for i, bsn in enumerate(["999911132", "999911144"], 2)],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        counts = summaries_store(practice=practice, items=result.summaries, fetched_at=FETCHED)
+    assert (counts.imported, counts.unchanged) == (3, 0)
+    # Not one statement per patient: stage, COPY, merge, truncate (+ savepoint).
+    assert len(queries) <= 6
+    stored = Summary.objects.get(bsn="999911120", birth_date=dt.date(1950, 2, 3))
+    assert stored.practice == practice
+    assert stored.fetched_at == FETCHED
+    assert stored.sections["allergies"][0]["substance"] == "Penicilline"
+    assert stored.sections["patient"]["name"] == "Jan Visser"
+    assert [r["resourceType"] for r in stored.source][:2] == ["Patient", "AllergyIntolerance"]
+    assert stored.size_bytes == len(result.summaries[0].source_bytes)
+
+
+def test_storing_the_same_content_again_changes_nothing(practice):
+    summaries_store(
+        practice=practice, items=page(b.patient(), b.gp()).summaries, fetched_at=FETCHED
+    )
+    before = Summary.objects.values().get()
+    later = FETCHED + dt.timedelta(hours=1)
+    counts = summaries_store(
+        practice=practice, items=page(b.patient(), b.gp()).summaries, fetched_at=later
+    )
+    assert (counts.imported, counts.unchanged) == (0, 1)
+    assert Summary.objects.values().get() == before  # not even the fetch time
+
+
+def test_changed_content_replaces_the_summary(practice):
+    summaries_store(
+        practice=practice, items=page(b.patient(), b.gp()).summaries, fetched_at=FETCHED
+    )
+    later = FETCHED + dt.timedelta(hours=1)
+    counts = summaries_store(
+        practice=practice, items=page(b.patient(), b.gp(), b.flag()).summaries, fetched_at=later
+    )
+    assert counts.imported == 1
+    stored = Summary.objects.get()
+    assert stored.fetched_at == later
+    assert stored.sections["alerts"][0]["text"] == "Niet reanimeren"
+
+
+def test_summary_lookup_uses_the_index(practice):
+    summaries_store(
+        practice=practice, items=page(b.patient(), b.gp()).summaries, fetched_at=FETCHED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM summaries_summary WHERE bsn = %s AND birth_date = %s",
+            ["999911120", dt.date(1950, 2, 3)],
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "Index" in plan
+
+
+def test_purge_removes_the_summary_and_logs_it(practice):
+    summaries_store(
+        practice=practice, items=page(b.patient(), b.gp()).summaries, fetched_at=FETCHED
+    )
+    assert summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
+    assert not Summary.objects.exists()
+    event = AccessEvent.objects.get(event_type=EventType.SUMMARY_PURGED)
+    assert (event.patient_bsn, event.detail) == (
+        "999911120",
+        {"reason": "refusal registered", "existed": True},
+    )
+
+
+def test_quarantined_items_are_kept_and_reprocessed_after_a_fix(practice, settings):
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 300  # too small: the summary is quarantined
+    from summaries.services.pull import limits_from_settings
+
+    result = parse_page(
+        b.bundle(b.patient(), b.gp(), b.allergy()), now=b.NOW, limits=limits_from_settings()
+    )
+    quarantine_add(practice=practice, items=result.quarantine)
+    item = QuarantinedItem.objects.get()
+    assert "SUMMARY_MAX_SUMMARY_BYTES" in item.reason
+    assert item.patient_bsn == "999911120" and item.status == "open"
+
+    assert quarantine_reprocess(item=item) is False  # the limit still applies
+    item.refresh_from_db()
+    assert (item.attempts, item.status) == (1, "open")
+    assert item.reason.startswith("reprocessed: ")
+
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 2 * 1024 * 1024  # the fix
+    assert quarantine_reprocess(item=item) is True
+    item.refresh_from_db()
+    assert (item.attempts, item.status) == (2, "resolved")
+    assert Summary.objects.get().sections["allergies"][0]["substance"] == "Penicilline"
