@@ -24,11 +24,12 @@ ORGANISATIONS = {
     "seh": dict(
         kind=Organisation.Kind.SEH, name="SEH Ziekenhuis De Meern", ura="90000201", agb="06020001"
     ),
+    # The first practice the demo's simulator plays (docs/simulator.md).
     "gp": dict(
         kind=Organisation.Kind.GP_PRACTICE,
         name="Huisartsenpraktijk De Linde",
-        ura="90000301",
-        agb="01012345",
+        ura="92000000",
+        agb="01100000",
     ),
 }
 
@@ -82,7 +83,9 @@ ACCOUNTS = (
 @transaction.atomic
 def demo_seed(*, password: str) -> tuple[DemoAccount, ...]:
     organisations = {
-        key: Organisation.objects.update_or_create(ura=fields["ura"], defaults=fields)[0]
+        # Found by URA and left as they are: `make run` may have named the GP
+        # practice after the simulated practice it stands for.
+        key: Organisation.objects.get_or_create(ura=fields["ura"], defaults=fields)[0]
         for key, fields in ORGANISATIONS.items()
     }
     for account in ACCOUNTS:

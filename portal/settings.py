@@ -264,6 +264,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django_guid": {"level": "WARNING"},
+        # One line per HTTP request to a GP practice is noise; failures are logged by us.
+        "httpx": {"level": "WARNING"},
         # Request lines come from portal.middleware, without query strings.
         "django.server": {"level": "WARNING"},
     },

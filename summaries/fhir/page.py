@@ -268,7 +268,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
 
     # Resources without a patient of their own (a SOEP line, a medicinal
     # product, the GP) join every group whose resources refer to them.
-    used: set[str] = set()
+    used: dict[str, set[str]] = defaultdict(set)  # shared resource -> groups using it
     for owner, members in groups.items():
         patient = index.by_key.get(owner)
         seen = {key_of(m) for m in members}
@@ -279,9 +279,18 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                 target_key = index.key(reference)
                 if target_key in unassigned and target_key not in seen:
                     seen.add(target_key)
-                    used.add(target_key)
+                    used[target_key].add(owner)
                     members.append(unassigned[target_key])
                     queue.append(unassigned[target_key])
+    # A PractitionerRole that ties a group's GP to its practice belongs with them,
+    # even when nothing refers to the role itself.
+    for key, resource in unassigned.items():
+        if key in used or resource["resourceType"] not in SHARED_TYPES:
+            continue
+        owners = set().union(*(used.get(index.key(r) or "", set()) for r in references[key]))
+        for owner in owners:
+            groups[owner].append(resource)
+            used[key].add(owner)
 
     for key, resource in unassigned.items():
         if key in used:

@@ -88,6 +88,24 @@ def _finish(practice: GpPractice, *, counts: PullCounts, watermark, error: str =
     GpPractice.objects.filter(pk=practice.pk).update(**fields)
 
 
+def _fetch_and_parse(client, url, practice, fetched_at, limits, counts):
+    """A page that does not parse is fetched again: a cut-off body is usually the
+    network's doing. If it stays unreadable it is quarantined and the pull stops."""
+    for attempt in range(settings.SUMMARY_FETCH_RETRIES + 1):
+        page = client.fetch(url)
+        try:
+            return parse_page(page.body, now=fetched_at, limits=limits)
+        except PageError as exc:
+            error = exc
+            logger.warning(
+                "unreadable page",
+                extra={"agb": practice.agb, "attempt": attempt + 1, "error": str(exc)[:200]},
+            )
+    quarantine_page(practice=practice, url=page.url, body=page.body, reason=str(error))
+    counts.quarantined += 1
+    raise PullFailed(f"page {counts.pages + 1}: {error}") from error
+
+
 def practice_pull(
     *,
     practice: GpPractice,
@@ -115,16 +133,8 @@ def practice_pull(
     try:
         with PracticeClient(token=practice.token) as client:
             while url:
-                page = client.fetch(url)
                 fetched_at = timezone.now()
-                try:
-                    result = parse_page(page.body, now=fetched_at, limits=limits)
-                except PageError as exc:
-                    quarantine_page(
-                        practice=practice, url=page.url, body=page.body, reason=str(exc)
-                    )
-                    counts.quarantined += 1
-                    raise PullFailed(f"page {counts.pages + 1}: {exc}") from exc
+                result = _fetch_and_parse(client, url, practice, fetched_at, limits, counts)
                 with transaction.atomic():
                     stored = summaries_store(
                         practice=practice, items=result.summaries, fetched_at=fetched_at

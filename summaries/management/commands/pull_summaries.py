@@ -1,3 +1,5 @@
+import logging
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -24,6 +26,9 @@ class Command(BaseCommand):
                 raise CommandError(f"no active practice with AGB {practice}")
         total = PullCounts()
         quiet = options["verbosity"] < 1
+        if options["verbosity"] < 2:
+            # The progress bar tells the story; keep the per-practice log lines out of it.
+            logging.getLogger("summaries").setLevel(logging.WARNING)
         for gp in practices:
             bar = tqdm(desc=gp.name[:40], unit=" patients", disable=quiet, leave=False)
 
