@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,7 +168,15 @@ def _fhir_version(entries: list[_Entry]) -> str:
 
 
 def _dump(resources: list[dict]) -> bytes:
-    return orjson.dumps(resources)
+    """Resources as JSON for the quarantine; orjson stops at 255 levels, json goes deeper."""
+    try:
+        return orjson.dumps(resources)
+    except TypeError:
+        try:
+            return json.dumps(resources, ensure_ascii=False).encode()
+        except RecursionError:
+            # Kept as text for the record; too deep to be parsed again anyway.
+            return repr(resources)[: 1024 * 1024].encode()
 
 
 class _Index:
