@@ -225,7 +225,8 @@ def test_two_patients_with_one_bsn_keep_the_first_and_quarantine_the_second():
 def test_fhir_xml_reads_like_json():
     xml = b"""<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/>
       <entry><resource><Patient><id value="x1"/>
-        <identifier><system value="http://fhir.nl/fhir/NamingSystem/bsn"/><value value="999911120"/></identifier>
+        <identifier><system value="http://fhir.nl/fhir/NamingSystem/bsn"/>
+          <value value="999911120"/></identifier>
         <name><family value="Jansen"/><given value="Els"/><given value="M."/></name>
         <gender value="female"/><birthDate value="1961-01-31"/></Patient></resource></entry>
       <entry><resource><AllergyIntolerance><id value="a1"/>
