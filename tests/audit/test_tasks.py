@@ -1,51 +1,18 @@
 """The nightly verification runs in a real Celery worker over Redis."""
 
-import os
-import subprocess
-import sys
-import uuid
-
 import pytest
 from django.conf import settings
 
 from audit.models import AccessEvent, EventType, LedgerCheckpoint
 from audit.tasks import verify_ledger_task
 from tests.audit.helpers import record_events
-from tests.audit.test_verify import _test_database_url
+from tests.processes import celery_worker
 
 
 @pytest.fixture
 def celery_worker_process():
-    """A worker process of its own on a private queue, against the test database."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url()}
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--queues",
-            queue,
-            "--concurrency",
-            "1",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    try:
+    with celery_worker() as (queue, _process):
         yield queue
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)

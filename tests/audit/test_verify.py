@@ -9,13 +9,13 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from audit.chain import HASHED_FIELDS, event_hash
 from audit.models import AccessEvent, LedgerCheckpoint
 from tests.audit.helpers import record_events
+from tests.processes import test_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_audit_verify_command_exit_codes_from_the_shell():
     events = record_events(3)
     env = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": test_database_url(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     command = [sys.executable, "manage.py", "audit_verify"]
@@ -144,8 +144,3 @@ def test_audit_verify_command_exit_codes_from_the_shell():
     assert broken.returncode == 1
     assert f"Ledger BROKEN at event #2 ({events[1].event_id})" in broken.stderr
     assert "Traceback" not in broken.stderr
-
-
-def _test_database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
