@@ -1,0 +1,1 @@
+"""GP practice simulator: many practices' FHIR servers in one process (docs/simulator.md)."""
