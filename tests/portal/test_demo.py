@@ -43,7 +43,10 @@ def _free_port() -> int:
 
 
 def test_make_run_on_embedded_defaults_serves_the_login_page_and_prints_the_accounts(tmp_path):
-    """What `make run` does after installing, on a bare machine: no DATABASE_URL, no REDIS_URL."""
+    """What `make run` does after installing, on a bare machine: no DATABASE_URL, no REDIS_URL.
+
+    It starts the GP practice simulator and fills the portal through the real pull path.
+    """
     port = _free_port()
     env = {
         k: v
@@ -51,7 +54,12 @@ def test_make_run_on_embedded_defaults_serves_the_login_page_and_prints_the_acco
         if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
     }
     env.update(
-        SPOEDINZAGE_VAR_DIR=str(tmp_path), WEB_PORT=str(port), DEMO_PASSWORD="demo-pass-from-env"
+        SPOEDINZAGE_VAR_DIR=str(tmp_path),
+        WEB_PORT=str(port),
+        SIMULATOR_PORT=str(_free_port()),
+        DEMO_PASSWORD="demo-pass-from-env",
+        DEMO_PRACTICES="2",
+        DEMO_PATIENTS_PER_PRACTICE="20",
     )
     log = tmp_path / "run.log"
     with open(log, "w") as out:
@@ -70,6 +78,8 @@ def test_make_run_on_embedded_defaults_serves_the_login_page_and_prints_the_acco
         for username in ("triage", "seharts", "huisarts", "supervisor", "admin"):
             assert f"  {username} " in output
         assert "password for all: demo-pass-from-env" in output
+        assert "2 GP practices registered" in output
+        assert "imported 40, unchanged 0, quarantined 0, failed 0" in output
         assert (tmp_path / "spoedinzage.sqlite3").exists()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
