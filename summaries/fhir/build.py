@@ -17,7 +17,7 @@ from summaries.fhir.model import (
     PatientSummary,
     ProfessionalSummary,
 )
-from summaries.fhir.sections import FieldError, key_of
+from summaries.fhir.sections import FieldError
 
 if TYPE_CHECKING:
     from summaries.fhir.page import _Index
@@ -121,7 +121,7 @@ def build_summary(
     birth_date = patient_birth_date(patient)
     window_start = (now - dt.timedelta(days=limits.window_days)).date().isoformat()
     found: dict[str, list] = {name: [] for name, _ in MAPPERS.values()}
-    placement: dict[str, str] = {key_of(patient): "patient"}
+    placement: dict[str, str] = {index.key_of(patient): "patient"}
     omitted = 0
     # Conditions that an episode of care names are shown as that episode.
     named_by_episode = {
@@ -132,7 +132,7 @@ def build_summary(
         if isinstance(d, dict)
     }
     for resource in members:
-        key = key_of(resource)
+        key = index.key_of(resource)
         mapper = MAPPERS.get(resource["resourceType"])
         if mapper is None:
             placement[key] = f"not shown: {sections.NOT_A_SUMMARY_ITEM}"
@@ -181,7 +181,7 @@ def build_summary(
         target = index.resolve(reference)
         if target is not None and target not in source:
             source.append(target)
-            placement.setdefault(key_of(target), "patient (GP and practice)")
+            placement.setdefault(index.key_of(target), "patient (GP and practice)")
     source_bytes = orjson.dumps(source)
     updated = read.text_of((patient.get("meta") or {}).get("lastUpdated"))
     return PatientSummary(
@@ -191,9 +191,7 @@ def build_summary(
         source=source,
         source_bytes=source_bytes,
         # Content address of what the GP sent: equal bytes, equal version.
-        source_version=hashlib.sha256(
-            orjson.dumps(source, option=orjson.OPT_SORT_KEYS)
-        ).hexdigest(),
+        source_version=hashlib.sha256(source_bytes).hexdigest(),
         source_updated_at=_instant(updated),
         keys=tuple(placement),
         placement=placement,

@@ -88,27 +88,29 @@ def decode(data: bytes, limits: Limits) -> dict[str, Any]:
 def inspect(value: Any, limit: int) -> tuple[int, list[Any]]:
     """Nesting depth of a resource and the references in it, in one walk.
 
-    Stops as soon as the depth passes the limit: a hostile payload costs no
-    more than a legal one.
+    Level by level, so a hostile payload costs no more than a legal one: the
+    walk stops as soon as the depth passes the limit.
     """
-    stack, deepest, references = [(value, 1)], 1, []
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if depth > limit:
-                return depth, references
-        if type(node) is dict:
-            if "reference" in node or ("identifier" in node and depth >= 2):
-                references.append(node)
-            children = node.values()
-        else:
-            children = node
-        for child in children:
-            kind = type(child)
-            if kind is dict or kind is list:
-                stack.append((child, depth + 1))
-    return deepest, references
+    level, depth, references = [value], 1, []
+    while True:
+        deeper = []
+        for node in level:
+            if type(node) is dict:
+                if "reference" in node or ("identifier" in node and depth >= 2):
+                    references.append(node)
+                children = node.values()
+            else:
+                children = node
+            for child in children:
+                kind = type(child)
+                if kind is dict or kind is list:
+                    deeper.append(child)
+        if not deeper:
+            return depth, references
+        depth += 1
+        if depth > limit:
+            return depth, references
+        level = deeper
 
 
 @dataclass
@@ -186,8 +188,10 @@ class _Index:
         self.by_key: dict[str, dict] = {}
         self.by_url: dict[str, dict] = {}
         self.patient_by_bsn: dict[str, str] = {}
+        self._keys: dict[int, str] = {}
         for entry in entries:
             key = key_of(entry.resource)
+            self._keys[id(entry.resource)] = key
             self.by_key.setdefault(key, entry.resource)
             if entry.full_url:
                 self.by_url.setdefault(entry.full_url, entry.resource)
@@ -197,10 +201,14 @@ class _Index:
                     self.patient_by_bsn.setdefault(bsn, key)
 
     def key(self, reference: Any) -> str | None:
-        reference = read.first(reference)
-        if not isinstance(reference, dict):
-            return None
-        literal = read.text_of(reference.get("reference"))
+        if type(reference) is not dict:
+            reference = read.first(reference)
+            if not isinstance(reference, dict):
+                return None
+        literal = reference.get("reference")
+        if type(literal) is str and literal.count("/") == 1 and literal not in self.by_url:
+            return literal  # the common case: a literal Type/id reference
+        literal = read.text_of(literal)
         if literal:
             if literal in self.by_url:
                 return key_of(self.by_url[literal])
@@ -211,6 +219,10 @@ class _Index:
             bsn = read.text_of(identifier.get("value"))
             return self.patient_by_bsn.get(bsn, f"bsn:{bsn}")
         return None
+
+    def key_of(self, resource: dict) -> str:
+        """"Type/id" of a resource on this page, computed once."""
+        return self._keys.get(id(resource)) or key_of(resource)
 
     def resolve(self, reference: Any) -> dict | None:
         key = self.key(reference)
@@ -242,22 +254,23 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                 )
             )
             continue
+        key = key_of(resource)
         depth, refs = inspect(resource, limits.max_depth)
         if depth > limits.max_depth:
             result.quarantine.append(
                 Quarantine(
-                    reason=f"{key_of(resource)}: nested more than {limits.max_depth} levels deep "
+                    reason=f"{key}: nested more than {limits.max_depth} levels deep "
                     "(SUMMARY_MAX_DEPTH)",
                     resource_type=kind,
                     resource_id=read.text_of(resource.get("id"))[:64],
                     payload=_dump([resource]),
-                    keys=(key_of(resource),),
+                    keys=(key,),
                 )
             )
             continue
-        if key_of(resource) in references:
+        if key in references:
             continue  # the same resource twice on one page
-        references[key_of(resource)] = refs
+        references[key] = refs
         entries.append(entry)
 
     result.fhir_version = _fhir_version(entries)
@@ -267,24 +280,28 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
     for entry in entries:
         resource = entry.resource
         if resource["resourceType"] == "Patient":
-            groups.setdefault(key_of(resource), [])
+            groups.setdefault(index.key_of(resource), [])
             continue
         owner = next((index.key(resource[f]) for f in PATIENT_FIELDS if resource.get(f)), None)
         if owner:
             groups[owner].append(resource)
         else:
-            unassigned[key_of(resource)] = resource
+            unassigned[index.key_of(resource)] = resource
 
     # Resources without a patient of their own (a SOEP line, a medicinal
     # product, the GP) join every group whose resources refer to them.
     used: dict[str, set[str]] = defaultdict(set)  # shared resource -> groups using it
-    for owner, members in groups.items():
+    if not unassigned:
+        groups_to_join = {}
+    else:
+        groups_to_join = groups
+    for owner, members in groups_to_join.items():
         patient = index.by_key.get(owner)
-        seen = {key_of(m) for m in members}
+        seen = {index.key_of(m) for m in members}
         queue = list(members) + ([patient] if patient else [])
         while queue:
             current = queue.pop()
-            for reference in references.get(key_of(current), ()):
+            for reference in references.get(index.key_of(current), ()):
                 target_key = index.key(reference)
                 if target_key in unassigned and target_key not in seen:
                     seen.add(target_key)
@@ -323,7 +340,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
     seen_bsns: set[str] = set()
     for owner, members in groups.items():
         patient = index.by_key.get(owner)
-        keys = tuple(key_of(r) for r in ([patient] if patient else []) + members)
+        keys = tuple(index.key_of(r) for r in ([patient] if patient else []) + members)
         if patient is None:
             what = (
                 f"patient BSN {owner[4:]} is referred to by identifier"

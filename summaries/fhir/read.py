@@ -25,9 +25,9 @@ DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+    if type(value) is list:
+        return value
+    return [] if value is None else [value]
 
 
 def first(value: Any) -> Any:
@@ -37,6 +37,8 @@ def first(value: Any) -> Any:
 
 def text_of(value: Any) -> str:
     """A primitive as text: strings as they are, numbers without float noise."""
+    if type(value) is str:
+        return value.strip()
     if value is None or isinstance(value, dict | list):
         return ""
     if isinstance(value, bool):
