@@ -141,7 +141,15 @@ def build_summary(
             placement[key] = "episodes (as its episode of care)"
             continue
         section, build = mapper
-        item = build(resource, index.resolve)
+        try:
+            item = build(resource, index.resolve)
+        except FieldError:
+            raise
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # A shape FHIR does not allow (a string where an object belongs):
+            # the whole patient waits in quarantine, named precisely enough.
+            raise FieldError(resource, "*", f"unexpected structure ({type(exc).__name__}: "
+                             f"{exc})") from exc
         if isinstance(item, sections.NotShown):
             placement[key] = f"not shown: {item}"
         elif section in {"lab", "journal"} and item.date and item.date < window_start:

@@ -50,6 +50,10 @@ def text_of(value: Any) -> str:
 
 def codings(concept: Any) -> list[dict]:
     """Codings of a CodeableConcept (R4), or a Coding, or a bare code (STU3)."""
+    if type(concept) is dict:  # the common case: one CodeableConcept with a coding list
+        found = concept.get("coding")
+        if type(found) is list:
+            return found  # a coding that is not an object fails in the mapper: quarantined
     out = []
     for item in as_list(concept):
         if isinstance(item, dict):
@@ -69,14 +73,15 @@ def code_in(concept: Any, systems: frozenset[str] | set[str]) -> dict | None:
 def concept_text(concept: Any) -> str:
     """What a person reads for a concept: its text, else the first display, else a code."""
     for item in as_list(concept):
-        if isinstance(item, dict) and text_of(item.get("text")):
-            return text_of(item.get("text"))
-    for coding in codings(concept):
-        if text_of(coding.get("display")):
-            return text_of(coding["display"])
-    for coding in codings(concept):
-        if text_of(coding.get("code")):
-            return text_of(coding["code"])
+        if isinstance(item, dict) and (text := text_of(item.get("text"))):
+            return text
+    found = codings(concept)
+    for coding in found:
+        if text := text_of(coding.get("display")):
+            return text
+    for coding in found:
+        if text := text_of(coding.get("code")):
+            return text
     return ""
 
 

@@ -245,3 +245,12 @@ def test_xml_with_entities_is_refused_safely():
     <Bundle xmlns="http://hl7.org/fhir"><type value="&lol2;"/></Bundle>"""
     with pytest.raises(PageError, match="invalid FHIR XML"):
         parse_page(bomb, now=b.NOW)
+
+
+def test_a_shape_fhir_does_not_allow_quarantines_the_patient_instead_of_crashing():
+    odd = b.allergy()
+    odd["code"] = {"coding": ["penicilline"]}  # codings must be objects
+    result = parse(b.patient(), b.gp(), odd, b.patient("p2", bsn="999911132"))
+    assert [s.bsn for s in result.summaries] == ["999911132"]
+    (item,) = result.quarantine
+    assert item.reason.startswith("AllergyIntolerance/a1.*: unexpected structure (AttributeError")
