@@ -14,7 +14,7 @@ TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
 	SECRET_KEY=test-only-secret-key-not-for-production-0123456789
 
-.PHONY: run test install lint lock messages clean
+.PHONY: run test install lint lock messages clean bench-ingest
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	scripts/bootstrap-venv.sh $(PYTHON) $(VENV)
@@ -34,6 +34,11 @@ test: install
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pip check
+
+# Benchmarks are not tests: they print figures for docs/performance.md.
+bench-ingest: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
+	$(BIN)/python bench/ingest.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -148,8 +148,9 @@ def build_summary(
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             # A shape FHIR does not allow (a string where an object belongs):
             # the whole patient waits in quarantine, named precisely enough.
-            raise FieldError(resource, "*", f"unexpected structure ({type(exc).__name__}: "
-                             f"{exc})") from exc
+            raise FieldError(
+                resource, "*", f"unexpected structure ({type(exc).__name__}: {exc})"
+            ) from exc
         if isinstance(item, sections.NotShown):
             placement[key] = f"not shown: {item}"
         elif section in {"lab", "journal"} and item.date and item.date < window_start:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +106,12 @@ class ProfessionalSummary:
     # zib observation that is not part of the PS), by "Type/id".
     not_shown: tuple[str, ...] = field(default=())
 
+    def to_json(self) -> bytes:
+        """The typed sections as JSON (stored as JSONB); orjson writes dataclasses natively."""
+        return orjson.dumps(self)
+
     def sections(self) -> dict[str, Any]:
-        """The typed sections as JSON-ready dicts (stored as JSONB)."""
-        data = asdict(self)
-        data.pop("not_shown")
-        return data
+        return orjson.loads(self.to_json())
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,7 @@ class _Index:
         return None
 
     def key_of(self, resource: dict) -> str:
-        """"Type/id" of a resource on this page, computed once."""
+        """ "Type/id" of a resource on this page, computed once."""
         return self._keys.get(id(resource)) or key_of(resource)
 
     def resolve(self, reference: Any) -> dict | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import orjson
 from django.db import connection, transaction
 
 from summaries.fhir.model import PatientSummary
@@ -24,10 +23,14 @@ COLUMNS = (
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS summary_stage (
     bsn varchar(9), birth_date date, source_version varchar(64),
-    source_updated_at timestamptz, fhir_version varchar(8), sections jsonb, source jsonb,
-    size_bytes integer
+    source_updated_at timestamptz, fhir_version varchar(8), sections jsonb {compression},
+    source jsonb {compression}, size_bytes integer
 ) ON COMMIT DELETE ROWS
 """
+_lz4: bool | None = None  # the server's build does not change while we run
+LZ4_AVAILABLE = (
+    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+)
 MERGE = """
 INSERT INTO summaries_summary (bsn, birth_date, source_version, source_updated_at,
     fhir_version, sections, source, size_bytes, practice_id, fetched_at)
@@ -59,7 +62,7 @@ def _rows(items: list[PatientSummary]):
             item.source_version,
             item.source_updated_at,
             item.summary.fhir_version,
-            orjson.dumps(item.summary.sections()).decode(),
+            item.summary.to_json().decode(),
             item.source_bytes.decode(),
             len(item.source_bytes),
         )
@@ -83,8 +86,14 @@ def summaries_store(
 def _store_postgresql(practice: GpPractice, items: list[PatientSummary], fetched_at) -> int:
     # COPY into a session-local staging table, then one INSERT … ON CONFLICT:
     # one round trip of data, one statement of index maintenance.
+    global _lz4
     with connection.cursor() as cursor:
-        cursor.execute(STAGE)
+        if _lz4 is None:
+            cursor.execute(LZ4_AVAILABLE)
+            _lz4 = bool(cursor.fetchone()[0])
+        # lz4 compresses the summaries' JSON several times faster than pglz
+        # (migration 0002 sets it on the table itself).
+        cursor.execute(STAGE.format(compression="COMPRESSION lz4" if _lz4 else ""))
         with cursor.copy(f"COPY summary_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in _rows(items):
                 copy.write_row(row)

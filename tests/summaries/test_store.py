@@ -133,3 +133,18 @@ def test_quarantined_items_are_kept_and_reprocessed_after_a_fix(practice, settin
     item.refresh_from_db()
     assert (item.attempts, item.status) == (2, "resolved")
     assert Summary.objects.get().sections["allergies"][0]["substance"] == "Penicilline"
+
+
+def test_summaries_are_compressed_with_lz4_where_postgresql_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        available = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'summaries_summary'::regclass AND attname IN ('sections', 'source')"
+        )
+        compression = dict(cursor.fetchall())
+    expected = "l" if available else ""
+    assert compression == {"sections": expected, "source": expected}
