@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from simulator.process import SimulatorProcess  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_bench"
@@ -52,26 +54,8 @@ def _create_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-class Simulator:
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "simulator", "--port", "0", *args],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        self.url = next(word for word in line.split() if word.startswith("http://"))
-
-    def practices(self) -> list[dict]:
-        import httpx
-
-        return httpx.get(f"{self.url}/_admin/practices", timeout=30).json()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+# The simulator in its own process, as the tests and the demo start it.
+Simulator = SimulatorProcess
 
 
 def best_of(runs: int, func) -> float:

@@ -128,19 +128,9 @@ def _reset_pipeline_tables() -> None:
 
 def _register(sim: Simulator) -> list[int]:
     from audit.actors import Actor
-    from summaries.services.practices import practice_add
+    from summaries.services.practices import practices_register
 
-    return [
-        practice_add(
-            agb=e["agb"],
-            ura=e["ura"],
-            name=e["name"],
-            url=e["base_url"],
-            token=e["token"],
-            actor=Actor.system("bench"),
-        )[0].pk
-        for e in sim.practices()
-    ]
+    return [p.pk for p in practices_register(listing=sim.practices(), actor=Actor.system("bench"))]
 
 
 def _run_pulls(practice_ids: list[int], queue: str) -> float:
@@ -177,7 +167,6 @@ def _cpu_seconds(pid: int | None = None) -> float:
 
 
 def bench_end_to_end(total: int, per_practice: int, worker_concurrency: int) -> dict:
-    import httpx
 
     from summaries.models import Summary
 
@@ -226,7 +215,7 @@ def bench_end_to_end(total: int, per_practice: int, worker_concurrency: int) -> 
         stored = Summary.objects.count()
         sizes = list(Summary.objects.values_list("size_bytes", flat=True))
         t_nothing = _run_pulls(practice_ids, queue)  # incremental, nothing changed
-        touched = httpx.post(f"{sim.url}/_admin/touch", json={"fraction": 0.03}, timeout=60).json()
+        touched = sim.touch(fraction=0.03)
         t_changed = _run_pulls(practice_ids, queue)
     finally:
         worker.terminate()
@@ -241,7 +230,7 @@ def bench_end_to_end(total: int, per_practice: int, worker_concurrency: int) -> 
         "initial": t_initial,
         "nothing": t_nothing,
         "changed": t_changed,
-        "touched": touched["touched"],
+        "touched": touched,
         "median_bytes": median(sizes),
         "p95_bytes": percentile(sizes, 95),
         "cpu_all": cpu_all,

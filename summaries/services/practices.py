@@ -42,3 +42,19 @@ def practice_add(
         detail={"object": "gp_practice", "agb": agb, "ura": ura, "name": name, "url": url},
     )
     return practice, created
+
+
+def practices_register(*, listing: list[dict], actor: Actor) -> list[GpPractice]:
+    """Register practices from a list of {agb, ura, name, base_url, token} (a simulator's
+    /_admin/practices, or a regional list of GP systems)."""
+    return [
+        practice_add(
+            agb=entry["agb"],
+            ura=entry.get("ura", ""),
+            name=entry["name"],
+            url=entry["base_url"],
+            token=entry["token"],
+            actor=actor,
+        )[0]
+        for entry in listing
+    ]

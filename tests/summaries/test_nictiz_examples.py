@@ -19,7 +19,7 @@ from summaries.fhir import parse_page
 from summaries.fhir.sections import key_of
 from summaries.fhir.xml import resource_from_xml
 from summaries.models import QuarantinedItem, Summary
-from summaries.services.practices import practice_add
+from summaries.services.practices import practices_register
 from summaries.services.pull import limits_from_settings, practice_pull
 from tests.summaries.conftest import Simulator
 
@@ -82,14 +82,7 @@ def test_every_nictiz_example_is_imported_or_quarantined_with_a_reason(examples_
     lines, problems = [], []
     for k, name in enumerate([*DIRS, "gpdata-with-patient"]):
         entry = listing[f"{99_000_000 + k:08d}"]
-        practice, _ = practice_add(
-            agb=entry["agb"],
-            ura=entry["ura"],
-            name=entry["name"],
-            url=entry["base_url"],
-            token=entry["token"],
-            actor=Actor.system("test"),
-        )
+        (practice,) = practices_register(listing=[entry], actor=Actor.system("test"))
         counts = practice_pull(practice=practice)
         assert counts.failed == 0
 

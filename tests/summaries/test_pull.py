@@ -58,7 +58,7 @@ def test_an_incremental_pull_fetches_only_what_changed(practices, simulator):
     practice = practices[0]
     practice_pull(practice=practice)
     before = {s.bsn: s.source_version for s in Summary.objects.all()}
-    assert simulator.touch(practice.agb, [3, 17]) == 2
+    assert simulator.touch(practice.agb, patients=[3, 17]) == 2
 
     counts = practice_pull(practice=fresh(practice))
     assert (counts.imported, counts.unchanged, counts.pages) == (2, 0, 1)
@@ -81,7 +81,7 @@ def test_a_failing_practice_is_marked_unhealthy_and_does_not_affect_the_others(
     practice_pull(practice=failing)
     kept = checksums(failing)
     simulator.fault(failing.agb, status=500)
-    simulator.touch(failing.agb, [1])
+    simulator.touch(failing.agb, patients=[1])
 
     out, err = StringIO(), StringIO()
     call_command("pull_summaries", stdout=out, stderr=err, verbosity=0)

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.actors import Actor
 from portal.models import Organisation
-from summaries.services.practices import practice_add
+from summaries.services.practices import practices_register
 
 
 class Command(BaseCommand):
@@ -20,16 +20,7 @@ class Command(BaseCommand):
             listing = httpx.get(f"{simulator.rstrip('/')}/_admin/practices", timeout=10).json()
         except (httpx.HTTPError, ValueError) as exc:
             raise CommandError(f"cannot read the practice list of {simulator}: {exc}") from exc
-        actor = Actor.system("demo_practices")
-        for entry in listing:
-            practice_add(
-                agb=entry["agb"],
-                ura=entry["ura"],
-                name=entry["name"],
-                url=entry["base_url"],
-                token=entry["token"],
-                actor=actor,
-            )
+        practices_register(listing=listing, actor=Actor.system("demo_practices"))
         if listing:
             # The demo GP works at the first simulated practice, so GP pages
             # show real (simulated) patients.
