@@ -23,7 +23,8 @@ import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-26"
-NICTIZ = Path("/work/shared/fhir-examples/nictiz")
+# Nictiz's published examples, copied into the repository (tests/fixtures/nictiz/README.md).
+NICTIZ = Path(__file__).resolve().parents[1] / "fixtures" / "nictiz"
 BSN = "http://fhir.nl/fhir/NamingSystem/bsn"
 
 

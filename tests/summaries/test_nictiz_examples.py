@@ -23,7 +23,8 @@ from summaries.services.practices import practices_register
 from summaries.services.pull import limits_from_settings, practice_pull
 from tests.summaries.conftest import Simulator
 
-NICTIZ = Path(__file__).resolve().parents[3] / "shared" / "fhir-examples" / "nictiz"
+# Nictiz's published examples, copied into the repository (tests/fixtures/nictiz/README.md).
+NICTIZ = Path(__file__).resolve().parents[1] / "fixtures" / "nictiz"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OUTCOMES = FIXTURES / "nictiz_outcomes.txt"
 DIRS = ("Nictiz-R4-zib2020", "Nictiz-R4-MedicationProcess", "Nictiz-STU3-Zib2017")
