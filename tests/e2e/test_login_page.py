@@ -29,6 +29,7 @@ def test_staff_member_logs_in_with_the_keyboard_and_sees_their_organisation(
         organisation__name="Huisartsenpost Utrecht Stad",
     )
     page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_label("Gebruikersnaam")).to_be_focused()  # typing starts there
     page.keyboard.type("sanne")
     page.keyboard.press("Tab")
     page.keyboard.type("correct horse battery")
