@@ -28,6 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
         # checked the person's registration; nobody signs themselves up.
         return False
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        from portal.middleware import first_enrolment
+
+        if app == "allauth.mfa" and first_enrolment.get():
+            return False  # the first second factor, right after the password
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     @transaction.atomic
     def login(self, request, user) -> None:
         # Logged after django's login, so the event carries the new

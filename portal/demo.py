@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import transaction
 
 from portal.models import Membership, Organisation, Role, User
@@ -80,8 +83,18 @@ ACCOUNTS = (
 )
 
 
+def demo_totp_secret(user: User) -> str:
+    """The account's TOTP secret, enrolling one the first time: demo accounts are enrolled
+    so that a person (with any authenticator app) or a script can log in."""
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    return get_mfa_adapter().decrypt(authenticator.data["secret"])
+
+
 @transaction.atomic
-def demo_seed(*, password: str) -> tuple[DemoAccount, ...]:
+def demo_seed(*, password: str) -> dict[str, str]:
+    """Create or refresh the demo data; returns each account's TOTP secret by username."""
     organisations = {
         # Found by URA and left as they are: `make run` may have named the GP
         # practice after the simulated practice it stands for.
@@ -107,4 +120,7 @@ def demo_seed(*, password: str) -> tuple[DemoAccount, ...]:
             organisation=organisations[account.organisation],
             defaults=dict(role=account.role, uzi_role_code=account.uzi_role_code, is_active=True),
         )
-    return ACCOUNTS
+    return {
+        account.username: demo_totp_secret(User.objects.get(username=account.username))
+        for account in ACCOUNTS
+    }

@@ -5,9 +5,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
+from contextvars import ContextVar
 
 from django.conf import settings
+from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django_guid import get_guid
 
@@ -81,3 +84,65 @@ class DutchFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# Paths a signed-in user without a second factor may still use: enrolling one,
+# leaving, and what every page needs. Everything else — above all patient data —
+# waits until a second factor is in place.
+ENROLMENT_PATHS = (
+    "/accounts/2fa/",
+    "/accounts/logout/",
+    "/accounts/reauthenticate/",
+    "/i18n/",
+    "/healthz",
+)
+
+
+# True while a signed-in user without any second factor enrols their first one:
+# the login a moment ago is proof enough, allauth need not ask for the password
+# again (portal.adapters.AccountAdapter.is_reauthentication_required).
+first_enrolment: ContextVar[bool] = ContextVar("first_enrolment", default=False)
+
+
+class SecondFactorRequiredMiddleware:
+    """Every staff account needs TOTP or a security key before it reaches the portal.
+
+    A UZI-pas login is itself two factors (the card and its PIN) and passes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        lacking = (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(settings.STATIC_URL)
+            and request.session.get("auth_method") != "uzi"
+            and not has_second_factor(user)
+        )
+        token = first_enrolment.set(lacking)
+        try:
+            return self._respond(request, lacking)
+        finally:
+            first_enrolment.reset(token)
+
+    def _respond(self, request, lacking: bool):
+        if lacking and not request.path.startswith(ENROLMENT_PATHS):
+            messages.info(
+                request,
+                translation.gettext(
+                    "Set up a second factor first: an authenticator app (TOTP) or a security key."
+                ),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def has_second_factor(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()

@@ -8,6 +8,7 @@ under ``var/`` and Celery tasks executed in-process. With ``DATABASE_URL`` and
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "axes",
     "portal",
     "audit",
     "consent",
@@ -93,6 +96,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: no second factor, no portal (only enrolment).
+    "portal.middleware.SecondFactorRequiredMiddleware",
+    # Last, as django-axes asks: turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -132,8 +139,19 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Celery ---------------------------------------------------------------
+# --- Celery and the cache ---------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Shared by all web processes when Redis is there: a TOTP code used once must be
+# refused by every process (allauth remembers used codes in the cache).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "spoedinzage",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -165,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Authentication -------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses while an account is locked out after failed logins.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -178,6 +198,28 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"login": "portal.forms.LoginForm"}
 ACCOUNT_SESSION_REMEMBER = False
+# allauth's own limit on failed logins would lock a username from everywhere;
+# django-axes locks username + address instead (below). allauth keeps a per-address cap.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip"}
+# Second factor (allauth.mfa): TOTP or a security key (WebAuthn), plus recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Spoedinzage"
+MFA_PASSKEY_LOGIN_ENABLED = False
+# WebAuthn needs https, except on localhost during development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
+# Lockout (django-axes): 5 failed logins for one username from one address lock that
+# combination for 15 minutes. Not the username alone: anyone could then lock a
+# nurse out of her own workstation at 2 a.m. by guessing at her name.
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
+# The same client address as the ledger: X-Forwarded-For only from a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_address"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -266,6 +308,7 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
         # One line per HTTP request to a GP practice is noise; failures are logged by us.
         "httpx": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # Request lines come from portal.middleware, without query strings.
         "django.server": {"level": "WARNING"},
     },

@@ -136,7 +136,70 @@ NL = {
     "Your account is not linked to any organisation yet. Ask your administrator.": (
         "Uw account is nog niet aan een organisatie gekoppeld. Vraag het uw beheerder."
     ),
+    "Account locked": "Account geblokkeerd",
+    "Account temporarily locked": "Account tijdelijk geblokkeerd",
+    "Too many failed login attempts for this account from this workstation. Try again in "
+    "%(minutes)s minutes, or ask your administrator.": (
+        "Te veel mislukte aanmeldpogingen voor dit account vanaf deze werkplek. Probeer het "
+        "over %(minutes)s minuten opnieuw, of vraag het uw beheerder."
+    ),
+    "Set up a second factor first: an authenticator app (TOTP) or a security key.": (
+        "Stel eerst een tweede factor in: een authenticator-app (TOTP) of een beveiligingssleutel."
+    ),
+    "healthy": "gezond",
+    "quarantined (open)": "in quarantaine (open)",
+    "Pull now": "Nu ophalen",
+    "%d pull(s) queued.": "%d ophaalopdracht(en) in de wachtrij.",
+    "Reprocess": "Opnieuw verwerken",
+    "%(n)d of %(total)d imported.": "%(n)d van %(total)d geïmporteerd.",
+    "FHIR base URL": "FHIR-basis-URL",
+    "pull every (minutes)": "ophalen elke (minuten)",
+    "changes fetched up to": "wijzigingen opgehaald tot",
+    "The practice's own clock: the next pull asks for what changed after it.": (
+        "De klok van de praktijk zelf: de volgende ophaalronde vraagt wat daarna veranderde."
+    ),
+    "next pull": "volgende ophaalronde",
+    "last pull started": "laatste ophaalronde gestart",
+    "last error at": "laatste fout om",
+    "last error": "laatste fout",
+    "failures in a row": "fouten op rij",
+    "last pull counts": "aantallen laatste ophaalronde",
+    "BSN": "BSN",
+    "birth date": "geboortedatum",
+    "source version": "bronversie",
+    "changed at the practice": "gewijzigd bij de praktijk",
+    "fetched at": "opgehaald op",
+    "FHIR version": "FHIR-versie",
+    "source resources": "bronresources",
+    "size (bytes)": "grootte (bytes)",
+    "summary": "samenvatting",
+    "Open": "Open",
+    "Resolved by reprocessing": "Opgelost door opnieuw verwerken",
+    "Dismissed": "Terzijde gelegd",
+    "quarantined at": "in quarantaine sinds",
+    "reason": "reden",
+    "resource id": "resource-id",
+    "payload": "inhoud",
+    "status": "status",
+    "reprocessing attempts": "verwerkingspogingen",
+    "resolved at": "opgelost op",
+    "quarantined item": "item in quarantaine",
+    "quarantined items": "items in quarantaine",
+    "sections": "secties",
+    "summaries": "samenvattingen",
+    "resource type": "resourcetype",
 }
+
+STRING = r'"(?:[^"\\]|\\.)*"\s*'
+FUZZY = re.compile(
+    rf"#, fuzzy(, [^\n]*)?\n((?:#\|[^\n]*\n)*)(msgid (?:{STRING})+)msgstr (?:{STRING})+"
+)
+
+
+def _unguess(match: re.Match) -> str:
+    flags = f"#{match.group(1)[1:]}\n" if match.group(1) else ""
+    return flags + match.group(2) + match.group(3) + 'msgstr ""\n'
+
 
 BLOCK = re.compile(r'(msgid ((?:"(?:[^"\\]|\\.)*"\s*)+))msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')
 
@@ -148,6 +211,9 @@ def unquote(chunk: str) -> str:
 def main(path: str = "locale/nl/LC_MESSAGES/django.po") -> int:
     po = Path(path)
     text = po.read_text()
+    # msgmerge guesses translations for new messages from similar old ones and marks
+    # them fuzzy; a guess is not a translation: clear it, so it is filled below.
+    text = FUZZY.sub(_unguess, text)
     missing = []
 
     def fill(match: re.Match) -> str:
@@ -161,6 +227,8 @@ def main(path: str = "locale/nl/LC_MESSAGES/django.po") -> int:
         return f'{match.group(1)}msgstr "{escaped}"\n'
 
     text = BLOCK.sub(fill, text)
+    text = re.sub(r"#\| [^\n]*\n", "", text)  # the guesses' old msgids
+    text = re.sub(r'("\n)(#[:,.])', r"\1\n\2", text)  # one blank line between entries
     text = text.replace("#, fuzzy\n", "", 1)  # the header: translations are reviewed
     po.write_text(text)
     for msgid in missing:

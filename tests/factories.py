@@ -40,3 +40,12 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.TRIAGE
     uzi_role_code = "30.000"
+
+
+def enrol_totp(user: User) -> str:
+    """Give the user a TOTP second factor; returns the secret (see portal.totp.totp_code)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret

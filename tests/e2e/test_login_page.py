@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from audit.models import AccessEvent, EventType
-from tests.factories import MembershipFactory
+from portal.totp import totp_code
+from tests.factories import MembershipFactory, enrol_totp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,21 +20,27 @@ def test_login_page_is_dutch_and_keyboard_first(live_server, page: Page):
     expect(page.get_by_text("registreer")).to_have_count(0)  # no self sign-up
 
 
-def test_staff_member_logs_in_with_the_keyboard_and_sees_their_organisation(
+def test_staff_member_logs_in_with_password_and_totp_and_sees_their_organisation(
     live_server, page: Page
 ):
-    MembershipFactory(
+    membership = MembershipFactory(
         user__username="sanne",
         user__first_name="Sanne",
         user__last_name="de Vries",
         organisation__name="Huisartsenpost Utrecht Stad",
     )
+    secret = enrol_totp(membership.user)
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.get_by_label("Gebruikersnaam")).to_be_focused()  # typing starts there
     page.keyboard.type("sanne")
     page.keyboard.press("Tab")
     page.keyboard.type("correct horse battery")
     page.keyboard.press("Enter")
+    code_field = page.locator("input[name=code]")
+    expect(code_field).to_be_visible()
+    assert not AccessEvent.objects.filter(event_type=EventType.LOGIN).exists()
+    code_field.fill(totp_code(secret))
+    code_field.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Sanne de Vries")
     expect(page.get_by_text("Huisartsenpost Utrecht Stad")).to_be_visible()
     assert (
@@ -53,3 +60,15 @@ def test_wrong_password_shows_an_error_and_is_logged(live_server, page: Page):
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden")
     assert AccessEvent.objects.filter(event_type=EventType.LOGIN_FAILED).count() == 1
+
+
+def test_a_user_without_a_second_factor_is_sent_to_enrolment(live_server, page: Page):
+    MembershipFactory(user__username="sanne")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Gebruikersnaam").fill("sanne")
+    page.get_by_label("Wachtwoord").fill("correct horse battery")
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+    expect(page.get_by_text("Stel eerst een tweede factor in")).to_be_visible()
+    page.goto(f"{live_server.url}/")  # the portal stays closed until then
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))

@@ -8,10 +8,9 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from portal.demo import ACCOUNTS
+from portal.demo import ACCOUNTS, demo_totp_secret
 from portal.models import Membership, Organisation, Role, User
 
 
@@ -28,8 +27,12 @@ def test_demo_seed_creates_one_account_per_role_and_is_idempotent(monkeypatch):
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     # The password printed is the one that works.
     assert "password for all: second-demo-password" in out.getvalue()
-    assert authenticate(username="triage", password="second-demo-password")
-    assert not authenticate(username="triage", password="first-demo-password")
+    triage = User.objects.get(username="triage")
+    assert triage.check_password("second-demo-password")
+    assert not triage.check_password("first-demo-password")
+    # Enrolled with TOTP, its secret printed beside the account.
+    secret = demo_totp_secret(triage)
+    assert secret in out.getvalue()
     nurse = Membership.objects.get(user__username="triage")
     assert (nurse.organisation.kind, nurse.uzi_role_code) == ("hap", "30.000")
     gp = Membership.objects.get(user__username="huisarts")

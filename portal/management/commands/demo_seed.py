@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEFAULT_DEMO_PASSWORD, ORGANISATIONS, demo_seed
+from portal.demo import ACCOUNTS, DEFAULT_DEMO_PASSWORD, ORGANISATIONS, demo_seed
 
 
 class Command(BaseCommand):
@@ -10,20 +10,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
-        accounts = demo_seed(password=password)
+        secrets = demo_seed(password=password)
         out = self.stdout.write
         out("")
         port = os.environ.get("WEB_PORT", "8000")
         out(f"Demo accounts (log in at http://127.0.0.1:{port}/accounts/login/):")
-        out(f"  {'username':<12} {'role':<40} organisation")
-        for account in accounts:
+        out(f"  {'username':<12} {'role':<40} {'TOTP secret (authenticator app)':<34} organisation")
+        for account in ACCOUNTS:
             organisation = ORGANISATIONS[account.organisation]["name"]
-            out(f"  {account.username:<12} {account.description:<40} {organisation}")
+            out(
+                f"  {account.username:<12} {account.description:<40} "
+                f"{secrets[account.username]:<34} {organisation}"
+            )
         source = (
             "DEMO_PASSWORD"
             if os.environ.get("DEMO_PASSWORD")
             else "default; set DEMO_PASSWORD to change"
         )
         out(f"  password for all: {password}   ({source})")
-        out("  second factor: none yet (username + password only)")
+        out(
+            "  second factor: a TOTP code from the secret above (any authenticator app), or "
+            "`python manage.py demo_totp USERNAME` for the current code"
+        )
         out("")

@@ -1,0 +1,16 @@
+"""The current TOTP code for a secret: for the demo's `demo_totp` and for tests.
+
+Uses allauth's own HOTP functions, so the code is the one allauth will accept.
+"""
+
+from __future__ import annotations
+
+import time
+
+from allauth.mfa import app_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    counter = int(at if at is not None else time.time()) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
