@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -10,15 +11,22 @@ from django.db import transaction
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
+from portal.middleware import SESSION_STARTED
 
 
-def _record(event_type: EventType, actor: Actor, outcome: Outcome = Outcome.SUCCESS) -> None:
+def _record(
+    event_type: EventType,
+    actor: Actor,
+    outcome: Outcome = Outcome.SUCCESS,
+    detail: dict | None = None,
+) -> None:
     access_event_record(
         event_type=event_type,
         action=Action.EXECUTE,
         outcome=outcome,
         actor=actor,
         purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail=detail,
     )
 
 
@@ -29,7 +37,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
-        from portal.middleware import first_enrolment
+        from portal.middleware import first_enrolment  # noqa: PLC0415
 
         if app == "allauth.mfa" and first_enrolment.get():
             return False  # the first second factor, right after the password
@@ -41,12 +49,19 @@ class AccountAdapter(DefaultAccountAdapter):
         # (rotated) session; if the event fails, the login is rolled back
         # and the exception ends the request.
         super().login(request, user)
-        _record(EventType.LOGIN, Actor.for_user(user))
+        request.session[SESSION_STARTED] = time.time()  # the shift limit counts from here
+        _record(
+            EventType.LOGIN,
+            Actor.for_user(user),
+            detail={"method": request.session.get("auth_method", "password+mfa")},
+        )
 
     @transaction.atomic
     def logout(self, request) -> None:
         if request.user.is_authenticated:
-            _record(EventType.LOGOUT, Actor.for_user(request.user))
+            # "user" (the logout button), "idle" or "shift" (portal.middleware).
+            reason = getattr(request, "logout_reason", "user")
+            _record(EventType.LOGOUT, Actor.for_user(request.user), detail={"reason": reason})
         super().logout(request)
 
     def authentication_failed(self, request, **credentials: Any) -> None:

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django_guid import get_guid
 
 from audit import context as request_context
@@ -146,3 +147,52 @@ def has_second_factor(user) -> bool:
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
     ).exists()
+
+
+SESSION_STARTED = "session_started_at"
+SESSION_LAST_SEEN = "session_last_seen_at"
+
+
+class SessionLimitsMiddleware:
+    """Sessions end after SESSION_IDLE_SECONDS without a request, and after
+    SESSION_ABSOLUTE_SECONDS (a shift) in any case; pages of a signed-in user are
+    never stored by the browser, so the back button after logout shows nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault(SESSION_STARTED, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            reason = (
+                "idle"
+                if now - last_seen > settings.SESSION_IDLE_SECONDS
+                else "shift"
+                if now - started > settings.SESSION_ABSOLUTE_SECONDS
+                else ""
+            )
+            if reason:
+                return self._expire(request, reason)
+            # Written at most once a minute: a session write on every request costs.
+            if now - last_seen > 60 or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
+        response = self.get_response(request)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)  # Cache-Control: no-store, private, …
+        return response
+
+    def _expire(self, request, reason: str):
+        from allauth.account.adapter import get_adapter
+
+        request.logout_reason = reason
+        get_adapter(request).logout(request)  # ledger LOGOUT, session flushed server-side
+        messages.info(
+            request,
+            translation.gettext("You were idle too long: log in again.")
+            if reason == "idle"
+            else translation.gettext("Your session lasted a whole shift: log in again."),
+        )
+        return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")

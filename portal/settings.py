@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.SessionLimitsMiddleware",
     # After authentication: no second factor, no portal (only enrolment).
     "portal.middleware.SecondFactorRequiredMiddleware",
     # Last, as django-axes asks: turns a lockout into its response.
@@ -229,6 +230,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sessions: they end when the user is idle, and after a shift at the latest ----
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_SHIFT_HOURS", "12")) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LOGIN_URL_PATH = "/accounts/login/"
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

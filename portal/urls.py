@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required, login_required
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from portal import views
 
@@ -12,7 +11,8 @@ admin.site.login = login_required(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("organisatie/", views.choose_organisation, name="choose_organisation"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

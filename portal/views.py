@@ -6,21 +6,58 @@ import logging
 
 import redis
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import set_language as django_set_language
 
+from portal.access import (
+    Permission,
+    active_membership,
+    authenticated,
+    membership_allows,
+    membership_choose,
+    public,
+)
 from portal.selectors import memberships_for_user
 
 logger = logging.getLogger(__name__)
 
 
+@authenticated
 def home(request):
+    membership = active_membership(request)
+    memberships = memberships_for_user(user=request.user)
+    if membership is None and memberships:
+        return redirect("choose_organisation")
+    allowed = [p for p in Permission if membership_allows(membership, p)]
     return render(
-        request, "portal/home.html", {"memberships": memberships_for_user(user=request.user)}
+        request,
+        "portal/home.html",
+        {"membership": membership, "memberships": memberships, "permissions": allowed},
+    )
+
+
+@authenticated
+@require_http_methods(["GET", "POST"])
+def choose_organisation(request):
+    """Which organisation the user acts for now (when they have several)."""
+    if request.method == "POST":
+        try:
+            membership_id = int(request.POST.get("membership", ""))
+        except ValueError:
+            membership_id = -1
+        membership_choose(request, membership_id)  # 403 unless one of their own
+        return redirect("home")
+    return render(
+        request,
+        "portal/choose_organisation.html",
+        {
+            "memberships": memberships_for_user(user=request.user),
+            "active": active_membership(request),
+        },
     )
 
 
@@ -46,7 +83,7 @@ def _broker_status() -> str:
     return "ok"
 
 
-@login_not_required
+@public
 @never_cache
 @require_GET
 def healthz(request):
@@ -61,3 +98,9 @@ def healthz(request):
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@public
+def set_language(request):
+    """Dutch or English, also on the login page."""
+    return django_set_language(request)

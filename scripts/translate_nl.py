@@ -188,6 +188,18 @@ NL = {
     "sections": "secties",
     "summaries": "samenvattingen",
     "resource type": "resourcetype",
+    "Search patients and read their summaries": "Patiënten zoeken en hun samenvatting inzien",
+    "Register patients' consent or refusal": "Toestemming of weigering van patiënten registreren",
+    "Read the organisation's access logs, alerts and reports": "De toegangslogboeken, signaleringen en rapporten van de organisatie inzien",
+    "Manage organisations and accounts": "Organisaties en accounts beheren",
+    "You were idle too long: log in again.": "U was te lang inactief: meld u opnieuw aan.",
+    "Your session lasted a whole shift: log in again.": "Uw sessie duurde een hele dienst: meld u opnieuw aan.",
+    "You work for %(organisation)s as %(role)s.": "U werkt voor %(organisation)s als %(role)s.",
+    "Switch organisation": "Andere organisatie",
+    "You may:": "U mag:",
+    "Choose organisation": "Organisatie kiezen",
+    "For which organisation do you work now?": "Voor welke organisatie werkt u nu?",
+    "current": "huidige",
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'

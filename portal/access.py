@@ -1,0 +1,113 @@
+"""Who may do what, for which organisation: the one place the portal decides.
+
+Every view declares its policy with one of the decorators below; a test walks
+the URL map and fails on any view that declares none (tests/portal/test_url_map.py).
+Services that touch patient data check `membership_allows` again themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Membership, Organisation, Role
+
+SESSION_MEMBERSHIP = "active_membership_id"
+
+
+class Permission(models.TextChoices):
+    VIEW_SUMMARY = "view_summary", _("Search patients and read their summaries")
+    MANAGE_CONSENT = "manage_consent", _("Register patients' consent or refusal")
+    VIEW_AUDIT = "view_audit", _("Read the organisation's access logs, alerts and reports")
+    ADMINISTER = "administer", _("Manage organisations and accounts")
+
+
+# Deny by default: a role has exactly these permissions, and only at these kinds of
+# organisation. An administrator has no permission on patient data at all.
+GRANTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    Role.TRIAGE: (frozenset({Permission.VIEW_SUMMARY}), frozenset({"hap", "seh"})),
+    Role.DOCTOR: (frozenset({Permission.VIEW_SUMMARY}), frozenset({"hap", "seh"})),
+    Role.GP: (frozenset({Permission.MANAGE_CONSENT}), frozenset({"gp_practice"})),
+    Role.SUPERVISOR: (frozenset({Permission.VIEW_AUDIT}), frozenset({"hap", "seh"})),
+    Role.ADMIN: (frozenset({Permission.ADMINISTER}), frozenset(Organisation.Kind.values)),
+}
+
+
+def membership_allows(membership: Membership | None, permission: Permission) -> bool:
+    if membership is None or not membership.is_active or not membership.user.is_active:
+        return False
+    permissions, kinds = GRANTS.get(membership.role, (frozenset(), frozenset()))
+    return permission in permissions and membership.organisation.kind in kinds
+
+
+def active_membership(request) -> Membership | None:
+    """The membership the user acts under now; only ever one of their own, active ones."""
+    if not request.user.is_authenticated:
+        return None
+    cached = getattr(request, "_active_membership", None)
+    if cached is not None:
+        return cached
+    memberships = Membership.objects.filter(user=request.user, is_active=True).select_related(
+        "organisation", "user"
+    )
+    chosen = request.session.get(SESSION_MEMBERSHIP)
+    membership = memberships.filter(pk=chosen).first() if chosen else None
+    if membership is None:
+        only = list(memberships[:2])
+        membership = only[0] if len(only) == 1 else None  # one: no need to choose
+    request._active_membership = membership
+    return membership
+
+
+def membership_choose(request, membership_id: int) -> Membership:
+    """Act for another of one's own organisations; anything else is refused."""
+    membership = (
+        Membership.objects.filter(pk=membership_id, user=request.user, is_active=True)
+        .select_related("organisation", "user")
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied("not one of your memberships")
+    request.session[SESSION_MEMBERSHIP] = membership.pk
+    request._active_membership = membership
+    return membership
+
+
+def _mark(view: Callable, policy: str) -> Callable:
+    view.access_policy = policy
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """No login needed (the health check). Never for anything with patient data."""
+    return _mark(login_not_required(view), "public")
+
+
+def authenticated(view: Callable) -> Callable:
+    """Any signed-in staff member (with a second factor, see the middleware)."""
+    return _mark(view, "authenticated")
+
+
+def requires(permission: Permission) -> Callable[[Callable], Callable]:
+    """The active membership must grant `permission`; otherwise 403 (or choose one first)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            membership = active_membership(request)
+            if membership is None:
+                return redirect("choose_organisation")
+            if not membership_allows(membership, permission):
+                raise PermissionDenied(f"{membership.get_role_display()} may not {permission}")
+            request.membership = membership
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapped, f"requires:{permission}")
+
+    return decorator

@@ -1,0 +1,86 @@
+"""Roles per organisation, in one place (portal.access): deny by default."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from portal.access import Permission, membership_allows, requires
+from portal.models import Organisation, Role
+from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
+
+pytestmark = pytest.mark.django_db
+
+HAP, SEH, GP = Organisation.Kind.HAP, Organisation.Kind.SEH, Organisation.Kind.GP_PRACTICE
+EXPECTED = {
+    # (role, kind): permissions
+    (Role.TRIAGE, HAP): {Permission.VIEW_SUMMARY},
+    (Role.TRIAGE, SEH): {Permission.VIEW_SUMMARY},
+    (Role.DOCTOR, HAP): {Permission.VIEW_SUMMARY},
+    (Role.DOCTOR, SEH): {Permission.VIEW_SUMMARY},
+    (Role.SUPERVISOR, HAP): {Permission.VIEW_AUDIT},
+    (Role.SUPERVISOR, SEH): {Permission.VIEW_AUDIT},
+    (Role.GP, GP): {Permission.MANAGE_CONSENT},
+    (Role.ADMIN, HAP): {Permission.ADMINISTER},
+    (Role.ADMIN, GP): {Permission.ADMINISTER},
+    # A role at a kind of organisation where it does not belong grants nothing.
+    (Role.TRIAGE, GP): set(),
+    (Role.GP, HAP): set(),
+    (Role.SUPERVISOR, GP): set(),
+}
+
+
+@pytest.mark.parametrize(("role_kind", "expected"), EXPECTED.items())
+def test_each_role_has_exactly_its_permissions(role_kind, expected):
+    role, kind = role_kind
+    membership = MembershipFactory(role=role, organisation=OrganisationFactory(kind=kind))
+    assert {p for p in Permission if membership_allows(membership, p)} == expected
+
+
+def test_nothing_is_allowed_without_a_membership_or_when_it_is_inactive():
+    assert not any(membership_allows(None, p) for p in Permission)
+    membership = MembershipFactory(is_active=False)
+    assert not membership_allows(membership, Permission.VIEW_SUMMARY)
+
+
+def test_a_view_that_requires_a_permission_refuses_everyone_else():
+    @requires(Permission.VIEW_SUMMARY)
+    def summary_view(request):
+        return HttpResponse("summary")
+
+    factory = RequestFactory()
+    nurse = MembershipFactory(role=Role.TRIAGE)
+    admin = MembershipFactory(role=Role.ADMIN)
+
+    def call(membership):
+        request = factory.get("/")
+        request.user = membership.user
+        request.session = {}
+        return summary_view(request)
+
+    assert call(nurse).content == b"summary"
+    with pytest.raises(PermissionDenied):
+        call(admin)  # the administrator manages accounts, never summaries
+
+
+def test_a_user_with_several_organisations_chooses_one_and_only_their_own(client):
+    hap = MembershipFactory(user__username="sanne", organisation__name="HAP Noord")
+    seh = MembershipFactory(
+        user=hap.user, organisation__name="SEH Zuid", organisation__kind=Organisation.Kind.SEH
+    )
+    stranger = MembershipFactory(organisation__name="HAP Elders")
+    enrol_totp(hap.user)
+    client.force_login(hap.user)
+
+    assert client.get("/")["Location"] == "/organisatie/"
+    page = client.get("/organisatie/").content.decode()
+    assert "HAP Noord" in page and "SEH Zuid" in page and "HAP Elders" not in page
+
+    forged = client.post("/organisatie/", {"membership": stranger.pk})
+    assert forged.status_code == 403
+    assert client.get("/")["Location"] == "/organisatie/"  # nothing chosen
+
+    client.post("/organisatie/", {"membership": seh.pk})
+    home = client.get("/").content.decode()
+    assert "U werkt voor SEH Zuid" in home
+    assert "HAP Elders" not in home
