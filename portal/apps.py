@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal: organisations and staff")
+
+    def ready(self) -> None:
+        # django.contrib.admin comes first in INSTALLED_APPS, so every admin module
+        # is loaded by now.
+        from django.contrib import admin
+
+        from portal.admin_ledger import ledger_every_model_admin
+
+        ledger_every_model_admin(admin.site)
