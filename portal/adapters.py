@@ -11,7 +11,9 @@ from django.db import transaction
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
+from portal.access import SESSION_MEMBERSHIP
 from portal.middleware import SESSION_STARTED
+from portal.models import Membership
 
 
 def _record(
@@ -50,10 +52,15 @@ class AccountAdapter(DefaultAccountAdapter):
         # and the exception ends the request.
         super().login(request, user)
         request.session[SESSION_STARTED] = time.time()  # the shift limit counts from here
+        membership = (
+            Membership.objects.filter(pk=request.session.get(SESSION_MEMBERSHIP), user=user)
+            .select_related("organisation", "user")
+            .first()
+        )
         _record(
             EventType.LOGIN,
-            Actor.for_user(user),
-            detail={"method": request.session.get("auth_method", "password+mfa")},
+            Actor.for_membership(membership) if membership else Actor.for_user(user),
+            detail=request.session.get("uzi_card") or {"method": "password+second factor"},
         )
 
     @transaction.atomic

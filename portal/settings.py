@@ -231,6 +231,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- UZI-pas: the TLS proxy verifies the card and forwards it (deploy/nginx.conf) ----
+# A PEM bundle of the UZI CA certificates we accept (defence in depth: the proxy
+# checks the chain too). Without it no card is accepted.
+UZI_CA_CERTS_FILE = os.environ.get("UZI_CA_CERTS_FILE", "")
+UZI_CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"  # nginx: $ssl_client_escaped_cert
+UZI_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"  # nginx: $ssl_client_verify
+
 # --- Sessions: they end when the user is idle, and after a shift at the latest ----
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_SHIFT_HOURS", "12")) * 3600

@@ -22,6 +22,8 @@ from portal.access import (
     public,
 )
 from portal.selectors import memberships_for_user
+from portal.uzi import UziCardRefused
+from portal.uzi_login import uzi_card_for_request, uzi_login_accepted, uzi_login_refused
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +106,20 @@ def healthz(request):
 def set_language(request):
     """Dutch or English, also on the login page."""
     return django_set_language(request)
+
+
+@public
+@never_cache
+def uzi_login(request):
+    """Log in with a UZI-pas: the TLS proxy verified the card and forwards its certificate.
+
+    Believed only from a trusted proxy that says it verified the client. The card
+    and its PIN are two factors: no TOTP is asked.
+    """
+    try:
+        card, membership = uzi_card_for_request(request)
+    except UziCardRefused as refusal:
+        uzi_login_refused(request, refusal)
+        return render(request, "account/uzi_refused.html", {"reason": refusal.reason}, status=403)
+    uzi_login_accepted(request, card=card, membership=membership)
+    return redirect("home")

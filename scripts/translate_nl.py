@@ -200,6 +200,22 @@ NL = {
     "Choose organisation": "Organisatie kiezen",
     "For which organisation do you work now?": "Voor welke organisatie werkt u nu?",
     "current": "huidige",
+    "A server card cannot log a person in.": "Met een servercertificaat (S-pas) kan geen persoon inloggen.",
+    "An unnamed employee card (M) does not say who is logging in.": "Een medewerkerpas niet op naam (M) zegt niet wie er inlogt.",
+    "UZI number %(uzi)s has no account at the organisation with URA %(ura)s.": "UZI-nummer %(uzi)s heeft geen account bij de organisatie met URA %(ura)s.",
+    "The card's role (%(card)s) is not the role registered for you (%(registered)s).": "De rol op de pas (%(card)s) is niet de rol die voor u is geregistreerd (%(registered)s).",
+    "The card's certificate cannot be read.": "Het certificaat van de pas is niet te lezen.",
+    "The card's certificate is not valid now (valid until %(date)s).": "Het certificaat van de pas is nu niet geldig (geldig tot %(date)s).",
+    "The card's UZI details cannot be read.": "De UZI-gegevens van de pas zijn niet te lezen.",
+    "The card type does not match its CA.": "Het soort pas past niet bij de uitgevende CA; de UZI-gegevens kloppen niet.",
+    "The card was not issued by a trusted UZI CA.": "De pas is niet uitgegeven door een vertrouwde UZI-CA.",
+    "UZI-pas login goes through the portal's card reader proxy, which this request did not.": "Inloggen met de UZI-pas gaat via de kaartlezer-proxy van het portaal; dit verzoek niet.",
+    "No verified UZI-pas was presented.": "Er is geen geverifieerde UZI-pas aangeboden.",
+    "UZI-pas refused": "UZI-pas geweigerd",
+    "You cannot log in with this UZI-pas": "U kunt niet inloggen met deze UZI-pas",
+    "Log in with username, password and a second factor": "Inloggen met gebruikersnaam, wachtwoord en tweede factor",
+    "Log in with your UZI-pas": "Inloggen met uw UZI-pas",
+    "(card reader and PIN)": "(kaartlezer en pincode)",
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'
