@@ -65,6 +65,23 @@ def active_membership(request) -> Membership | None:
     return membership
 
 
+def deny(request, reason: str, membership: Membership | None = None) -> PermissionDenied:
+    """Log the refusal in the ledger (committed on its own) and return the exception to raise."""
+    from audit.actors import Actor
+    from audit.models import Action, EventType, Outcome, Purpose
+    from audit.services import access_event_record
+
+    access_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        action=Action.EXECUTE,
+        outcome=Outcome.MINOR_FAILURE,
+        actor=Actor.for_membership(membership) if membership else Actor.for_user(request.user),
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"reason": reason, "path": request.path},
+    )
+    return PermissionDenied(reason)
+
+
 def membership_choose(request, membership_id: int) -> Membership:
     """Act for another of one's own organisations; anything else is refused."""
     membership = (
@@ -73,7 +90,7 @@ def membership_choose(request, membership_id: int) -> Membership:
         .first()
     )
     if membership is None:
-        raise PermissionDenied("not one of your memberships")
+        raise deny(request, f"membership {membership_id} is not one of the user's own")
     request.session[SESSION_MEMBERSHIP] = membership.pk
     request._active_membership = membership
     return membership
@@ -104,7 +121,7 @@ def requires(permission: Permission) -> Callable[[Callable], Callable]:
             if membership is None:
                 return redirect("choose_organisation")
             if not membership_allows(membership, permission):
-                raise PermissionDenied(f"{membership.get_role_display()} may not {permission}")
+                raise deny(request, f"role {membership.role} may not {permission}", membership)
             request.membership = membership
             return view(request, *args, **kwargs)
 

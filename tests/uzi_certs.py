@@ -10,8 +10,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-CA_OID = {"Z": "2.16.528.1.1003.1.3.5.5.2", "N": "2.16.528.1.1003.1.3.5.5.3",
-          "M": "2.16.528.1.1003.1.3.5.5.4", "S": "2.16.528.1.1003.1.3.5.5.5"}
+CA_OID = {
+    "Z": "2.16.528.1.1003.1.3.5.5.2",
+    "N": "2.16.528.1.1003.1.3.5.5.3",
+    "M": "2.16.528.1.1003.1.3.5.5.4",
+    "S": "2.16.528.1.1003.1.3.5.5.5",
+}
 NOW = dt.datetime.now(dt.UTC)
 
 
@@ -23,7 +27,8 @@ class TestCA:
         self.name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         self.certificate = (
             x509.CertificateBuilder()
-            .subject_name(self.name).issuer_name(self.name)
+            .subject_name(self.name)
+            .issuer_name(self.name)
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(NOW - dt.timedelta(days=365))

@@ -72,3 +72,30 @@ def test_a_user_without_a_second_factor_is_sent_to_enrolment(live_server, page: 
     expect(page.get_by_text("Stel eerst een tweede factor in")).to_be_visible()
     page.goto(f"{live_server.url}/")  # the portal stays closed until then
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+
+
+def test_a_user_of_one_organisation_sees_nothing_of_another(live_server, page: Page):
+    mine = MembershipFactory(user__username="sanne", organisation__name="HAP Noord")
+    MembershipFactory(user=mine.user, organisation__name="SEH Zuid", organisation__kind="seh")
+    theirs = MembershipFactory(organisation__name="HAP Elders")
+    secret = enrol_totp(mine.user)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Gebruikersnaam").fill("sanne")
+    page.get_by_label("Wachtwoord").fill("correct horse battery")
+    page.get_by_role("button", name="Aanmelden").click()
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("input[name=code]").press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Voor welke organisatie werkt u nu?")
+    expect(page.get_by_role("button", name=re.compile("HAP Noord"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("SEH Zuid"))).to_be_visible()
+    expect(page.get_by_text("HAP Elders")).to_have_count(0)
+
+    # A forged choice: the other organisation's membership id in the form.
+    page.get_by_role("button", name=re.compile("HAP Noord")).evaluate(
+        "(button, id) => { button.value = id; }", str(theirs.pk)
+    )
+    page.get_by_role("button", name=re.compile("HAP Noord")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_text("HAP Elders")).to_have_count(0)

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from audit.models import AccessEvent, EventType
 from portal.access import Permission, membership_allows, requires
 from portal.models import Organisation, Role
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
@@ -55,12 +56,14 @@ def test_a_view_that_requires_a_permission_refuses_everyone_else():
     def call(membership):
         request = factory.get("/")
         request.user = membership.user
-        request.session = {}
+        request.session = {"active_membership_id": membership.pk}
         return summary_view(request)
 
     assert call(nurse).content == b"summary"
     with pytest.raises(PermissionDenied):
         call(admin)  # the administrator manages accounts, never summaries
+    denied = AccessEvent.objects.get(event_type=EventType.ACCESS_DENIED)
+    assert (denied.user_portal_role, denied.outcome) == ("admin", 4)
 
 
 def test_a_user_with_several_organisations_chooses_one_and_only_their_own(client):
@@ -78,6 +81,12 @@ def test_a_user_with_several_organisations_chooses_one_and_only_their_own(client
 
     forged = client.post("/organisatie/", {"membership": stranger.pk})
     assert forged.status_code == 403
+    denied = AccessEvent.objects.get(event_type=EventType.ACCESS_DENIED)
+    assert denied.user_username == "sanne"
+    assert denied.detail == {
+        "reason": f"membership {stranger.pk} is not one of the user's own",
+        "path": "/organisatie/",
+    }
     assert client.get("/")["Location"] == "/organisatie/"  # nothing chosen
 
     client.post("/organisatie/", {"membership": seh.pk})

@@ -27,14 +27,18 @@ def ca(tmp_path, settings):
 def nurse():
     hap = OrganisationFactory(kind=Organisation.Kind.HAP, ura="90000101", name="HAP Stad")
     return MembershipFactory(
-        user=UserFactory(username="sanne", uzi_number="900000011"), organisation=hap,
-        role=Role.TRIAGE, uzi_role_code="30.000",
+        user=UserFactory(username="sanne", uzi_number="900000011"),
+        organisation=hap,
+        role=Role.TRIAGE,
+        uzi_role_code="30.000",
     )
 
 
 def present(client, certificate, *, address=PROXY, verified="SUCCESS"):
     return client.get(
-        "/accounts/uzi/", REMOTE_ADDR=address, HTTP_X_SSL_CLIENT_VERIFY=verified,
+        "/accounts/uzi/",
+        REMOTE_ADDR=address,
+        HTTP_X_SSL_CLIENT_VERIFY=verified,
         HTTP_X_SSL_CLIENT_CERT=as_header(certificate),
     )
 
@@ -51,15 +55,21 @@ def test_a_care_provider_card_logs_in_without_totp_for_its_organisation(client, 
     assert "U werkt voor HAP Stad" in home.content.decode()
     event = AccessEvent.objects.get(event_type=EventType.LOGIN)
     assert (event.user_uzi, event.user_role_code, event.organisation_ura) == (
-        "900000011", "30.000", "90000101",
+        "900000011",
+        "30.000",
+        "90000101",
     )
     assert event.detail["method"] == "uzi" and event.detail["card_type"] == "Z"
 
 
 def test_a_named_employee_card_logs_in_with_its_employee_role(client, ca):
     seh = OrganisationFactory(kind=Organisation.Kind.SEH, ura="90000201")
-    MembershipFactory(user=UserFactory(uzi_number="900000099"), organisation=seh,
-                      role=Role.TRIAGE, uzi_role_code="00.000")
+    MembershipFactory(
+        user=UserFactory(uzi_number="900000099"),
+        organisation=seh,
+        role=Role.TRIAGE,
+        uzi_role_code="00.000",
+    )
     card = ca.card(card_type="N", uzi="900000099", subscriber="90000201", role="00.000")
     assert present(client, card).status_code == 302
     assert client.get("/").status_code == 200
@@ -70,12 +80,21 @@ def test_a_named_employee_card_logs_in_with_its_employee_role(client, ca):
     [
         ({"card_type": "M", "role": "00.000"}, "unnamed_card", "niet op naam"),
         ({"card_type": "S", "role": "00.000"}, "server_card", "servercertificaat"),
-        ({"valid_from": NOW - dt.timedelta(days=800), "valid_until": NOW - dt.timedelta(days=1)},
-         "expired", "niet geldig"),
-        ({"uzi_string": "2.16.528.1.1003.1.3.5.5.2-1-12345-Z-90000101-30.000-0"},
-         "malformed_san", "UZI-gegevens"),
-        ({"uzi_string": "2.16.528.1.1003.1.3.5.5.3-1-900000011-Z-90000101-30.000-00000000"},
-         "malformed_san", "UZI-gegevens"),
+        (
+            {"valid_from": NOW - dt.timedelta(days=800), "valid_until": NOW - dt.timedelta(days=1)},
+            "expired",
+            "niet geldig",
+        ),
+        (
+            {"uzi_string": "2.16.528.1.1003.1.3.5.5.2-1-12345-Z-90000101-30.000-0"},
+            "malformed_san",
+            "UZI-gegevens",
+        ),
+        (
+            {"uzi_string": "2.16.528.1.1003.1.3.5.5.3-1-900000011-Z-90000101-30.000-00000000"},
+            "malformed_san",
+            "UZI-gegevens",
+        ),
         ({"with_san": False}, "malformed_san", "UZI-gegevens"),
         ({"uzi": "900000077"}, "unknown", "geen account"),
         ({"role": "01.015"}, "role_mismatch", "rol"),
