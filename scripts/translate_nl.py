@@ -216,9 +216,9 @@ NL = {
     "Log in with username, password and a second factor": "Inloggen met gebruikersnaam, wachtwoord en tweede factor",
     "Log in with your UZI-pas": "Inloggen met uw UZI-pas",
     "(card reader and PIN)": "(kaartlezer en pincode)",
-    'No access': 'Geen toegang',
-    'You may not do this, or not for this organisation. The attempt has been noted.': 'Dit mag u niet, of niet voor deze organisatie. De poging is vastgelegd.',
-    'Back to the start page': 'Terug naar de startpagina',
+    "No access": "Geen toegang",
+    "You may not do this, or not for this organisation. The attempt has been noted.": "Dit mag u niet, of niet voor deze organisatie. De poging is vastgelegd.",
+    "Back to the start page": "Terug naar de startpagina",
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'

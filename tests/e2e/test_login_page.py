@@ -18,6 +18,8 @@ def test_login_page_is_dutch_and_keyboard_first(live_server, page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden")
     expect(page.get_by_label("Gebruikersnaam")).to_be_focused()
     expect(page.get_by_text("registreer")).to_have_count(0)  # no self sign-up
+    # The page has its styles (the header in the house colour).
+    expect(page.locator(".site-header")).to_have_css("background-color", "rgb(21, 66, 115)")
 
 
 def test_staff_member_logs_in_with_password_and_totp_and_sees_their_organisation(
@@ -99,3 +101,42 @@ def test_a_user_of_one_organisation_sees_nothing_of_another(live_server, page: P
     expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
     page.goto(f"{live_server.url}/")
     expect(page.get_by_text("HAP Elders")).to_have_count(0)
+
+
+def test_a_security_key_is_a_second_factor_too(live_server, page: Page, settings):
+    """WebAuthn with Chromium's virtual authenticator (a real browser ceremony)."""
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # http://localhost in tests
+    MembershipFactory(user__username="sanne", user__first_name="Sanne", user__last_name="Bos")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    def password_login():
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Gebruikersnaam").fill("sanne")
+        page.get_by_label("Wachtwoord").fill("correct horse battery")
+        page.get_by_role("button", name="Aanmelden").click()
+
+    password_login()  # no second factor yet: sent to enrolment
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.locator("#mfa_webauthn_add").click()
+    expect(page).not_to_have_url(re.compile(r"/webauthn/add/$"))
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Sanne Bos")
+
+    page.get_by_role("button", name="Afmelden").click()
+    password_login()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    page.get_by_role("button", name=re.compile("beveiligingssleutel", re.IGNORECASE)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Sanne Bos")
