@@ -73,3 +73,26 @@ def test_a_used_code_cannot_be_replayed(client):
     password_login(client, "sanne")
     response = client.post("/accounts/2fa/authenticate/", {"code": code})
     assert response.status_code == 200  # refused: the same code twice
+
+
+def test_enrolling_totp_gives_recovery_codes_that_log_in_once(client):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    membership = MembershipFactory(user__username="sanne")
+    password_login(client, "sanne")
+    secret = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    codes = Authenticator.objects.get(
+        user=membership.user, type=Authenticator.Type.RECOVERY_CODES
+    )
+    spare = RecoveryCodes(codes).get_unused_codes()[0]
+    client.post("/accounts/logout/")
+
+    password_login(client, "sanne")
+    client.post("/accounts/2fa/authenticate/", {"code": spare})
+    assert client.get("/").status_code == 200
+    client.post("/accounts/logout/")
+    password_login(client, "sanne")
+    again = client.post("/accounts/2fa/authenticate/", {"code": spare})
+    assert again.status_code == 200 and "code" in again.context["form"].errors
