@@ -205,6 +205,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip"}
 # Second factor (allauth.mfa): TOTP or a security key (WebAuthn), plus recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Spoedinzage"
+MFA_FORMS = {"authenticate": "portal.forms.SecondFactorForm"}  # a wrong code is in the ledger
 MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs https, except on localhost during development.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

@@ -61,6 +61,9 @@ def test_a_wrong_code_does_not_log_in(client):
     assert "code" in response.context["form"].errors
     assert client.get("/").status_code == 302
     assert not AccessEvent.objects.filter(event_type=EventType.LOGIN).exists()
+    failed = AccessEvent.objects.get(event_type=EventType.LOGIN_FAILED)
+    assert failed.user_username == "sanne"
+    assert failed.detail == {"step": "second factor", "authenticator": "totp"}
 
 
 def test_a_used_code_cannot_be_replayed(client):
@@ -83,9 +86,7 @@ def test_enrolling_totp_gives_recovery_codes_that_log_in_once(client):
     password_login(client, "sanne")
     secret = client.get("/accounts/2fa/totp/activate/").context["form"].secret
     client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
-    codes = Authenticator.objects.get(
-        user=membership.user, type=Authenticator.Type.RECOVERY_CODES
-    )
+    codes = Authenticator.objects.get(user=membership.user, type=Authenticator.Type.RECOVERY_CODES)
     spare = RecoveryCodes(codes).get_unused_codes()[0]
     client.post("/accounts/logout/")
 
