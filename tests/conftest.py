@@ -49,6 +49,7 @@ def _empty_ledger() -> None:
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute("DELETE FROM audit_accessevent")
             cursor.execute("DELETE FROM audit_ledgercheckpoint")
+            cursor.execute("DELETE FROM consent_consentregistration")
 
 
 @pytest.fixture(autouse=True)

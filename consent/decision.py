@@ -1,0 +1,121 @@
+"""The consent decision: may this summary be shown, and on what basis?
+
+A pure function of three inputs — the patient's registered state, the policies in
+force, and what happened at the point of care — so that every path (page, API,
+PDF, task) gets the same answer, and tests can try every combination. The rows
+follow the reference table in DOMAIN.md ("The consent decision"); the first
+matching row wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from audit.models import ConsentBasis
+
+
+class Registered(StrEnum):
+    CONSENT = "consent"
+    REFUSAL = "refusal"
+    BLANK = "blank"
+
+
+class Answer(StrEnum):
+    """What the patient said when asked at the point of care."""
+
+    NOT_ASKED = "not_asked"
+    AGREES = "agrees"  # by themselves or through a representative (recorded separately)
+    REFUSES = "refuses"
+    CANNOT_CONSENT = "cannot_consent"  # unconscious, confused: emergency access
+
+
+class Outcome(StrEnum):
+    ALLOW = "allow"
+    ALLOW_EMERGENCY = "allow_emergency"  # time-limited, reviewed by the supervisor
+    DENY = "deny"
+
+
+class Reason(StrEnum):
+    REGISTERED_REFUSAL = "registered_refusal"
+    REFUSED_ON_THE_SPOT = "refused_on_the_spot"
+    NOT_ASKED = "not_asked"
+    REGISTERED_CONSENT = "registered_consent"
+    REGISTERED_CONSENT_UNCONFIRMED = "registered_consent_unconfirmed"
+    ON_THE_SPOT_UNDER_POLICY = "on_the_spot_under_policy"
+    EMERGENCY_UNDER_POLICY = "emergency_under_policy"
+    POLICY_CONDITION_NOT_MET = "policy_condition_not_met"
+    NO_POLICY_IN_FORCE = "no_policy_in_force"
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    name: str
+    in_force: bool
+    condition: str = ""  # "" or an indication that must be recorded, e.g. "suspected_covid"
+
+
+@dataclass(frozen=True)
+class PointOfCare:
+    answer: Answer
+    indications: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ConsentDecision:
+    outcome: Outcome
+    reason: Reason
+    basis: ConsentBasis
+    policy: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is not Outcome.DENY
+
+
+def decide(
+    *, registered: Registered, policies: Iterable[PolicyState], point_of_care: PointOfCare
+) -> ConsentDecision:
+    answer = point_of_care.answer
+    if registered is Registered.REFUSAL:
+        return ConsentDecision(
+            Outcome.DENY, Reason.REGISTERED_REFUSAL, ConsentBasis.REGISTERED_REFUSAL
+        )
+    if answer is Answer.REFUSES:
+        return ConsentDecision(
+            Outcome.DENY, Reason.REFUSED_ON_THE_SPOT, ConsentBasis.REFUSAL_ON_THE_SPOT
+        )
+    if answer is Answer.NOT_ASKED:
+        return ConsentDecision(Outcome.DENY, Reason.NOT_ASKED, ConsentBasis.NONE)
+    if registered is Registered.CONSENT:
+        if answer is Answer.AGREES:
+            return ConsentDecision(
+                Outcome.ALLOW, Reason.REGISTERED_CONSENT, ConsentBasis.REGISTERED_CONSENT
+            )
+        return ConsentDecision(
+            Outcome.ALLOW,
+            Reason.REGISTERED_CONSENT_UNCONFIRMED,
+            ConsentBasis.REGISTERED_CONSENT_UNCONFIRMED,
+        )
+    # Blank: only a policy in force, whose condition is met, makes the summary available.
+    in_force = [p for p in policies if p.in_force]
+    covering = next(
+        (p for p in in_force if not p.condition or p.condition in point_of_care.indications), None
+    )
+    if covering is None:
+        reason = Reason.POLICY_CONDITION_NOT_MET if in_force else Reason.NO_POLICY_IN_FORCE
+        return ConsentDecision(Outcome.DENY, reason, ConsentBasis.NONE)
+    if answer is Answer.AGREES:
+        return ConsentDecision(
+            Outcome.ALLOW,
+            Reason.ON_THE_SPOT_UNDER_POLICY,
+            ConsentBasis.ON_THE_SPOT_CONSENT,
+            covering.name,
+        )
+    return ConsentDecision(
+        Outcome.ALLOW_EMERGENCY,
+        Reason.EMERGENCY_UNDER_POLICY,
+        ConsentBasis.EMERGENCY_ACCESS,
+        covering.name,
+    )

@@ -1,0 +1,172 @@
+"""The consent decision over every combination (hypothesis) and the reference table."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audit.models import ConsentBasis
+from consent.decision import (
+    Answer,
+    Outcome,
+    PointOfCare,
+    PolicyState,
+    Reason,
+    Registered,
+    decide,
+)
+
+CORONA = PolicyState("Corona Opt-in", in_force=True, condition="suspected_covid")
+CORONA_OFF = PolicyState("Corona Opt-in", in_force=False, condition="suspected_covid")
+COVID = frozenset({"suspected_covid"})
+
+policies = st.lists(
+    st.builds(
+        PolicyState,
+        name=st.sampled_from(["Corona Opt-in", "Spoedregeling"]),
+        in_force=st.booleans(),
+        condition=st.sampled_from(["", "suspected_covid"]),
+    ),
+    max_size=3,
+)
+points_of_care = st.builds(
+    PointOfCare,
+    answer=st.sampled_from(Answer),
+    indications=st.frozensets(st.sampled_from(["suspected_covid", "other"])),
+)
+registered_states = st.sampled_from(Registered)
+
+
+@pytest.mark.parametrize(
+    ("registered", "policy", "answer", "indications", "outcome", "basis"),
+    [
+        # The rows of DOMAIN.md's reference table, in order.
+        (
+            Registered.REFUSAL,
+            CORONA,
+            Answer.AGREES,
+            COVID,
+            Outcome.DENY,
+            ConsentBasis.REGISTERED_REFUSAL,
+        ),
+        (
+            Registered.CONSENT,
+            CORONA,
+            Answer.REFUSES,
+            COVID,
+            Outcome.DENY,
+            ConsentBasis.REFUSAL_ON_THE_SPOT,
+        ),
+        (Registered.CONSENT, CORONA, Answer.NOT_ASKED, COVID, Outcome.DENY, ConsentBasis.NONE),
+        (
+            Registered.CONSENT,
+            CORONA_OFF,
+            Answer.AGREES,
+            frozenset(),
+            Outcome.ALLOW,
+            ConsentBasis.REGISTERED_CONSENT,
+        ),
+        (
+            Registered.CONSENT,
+            CORONA_OFF,
+            Answer.CANNOT_CONSENT,
+            frozenset(),
+            Outcome.ALLOW,
+            ConsentBasis.REGISTERED_CONSENT_UNCONFIRMED,
+        ),
+        (
+            Registered.BLANK,
+            CORONA,
+            Answer.AGREES,
+            COVID,
+            Outcome.ALLOW,
+            ConsentBasis.ON_THE_SPOT_CONSENT,
+        ),
+        (
+            Registered.BLANK,
+            CORONA,
+            Answer.CANNOT_CONSENT,
+            COVID,
+            Outcome.ALLOW_EMERGENCY,
+            ConsentBasis.EMERGENCY_ACCESS,
+        ),
+        (Registered.BLANK, CORONA, Answer.AGREES, frozenset(), Outcome.DENY, ConsentBasis.NONE),
+        (Registered.BLANK, CORONA_OFF, Answer.AGREES, COVID, Outcome.DENY, ConsentBasis.NONE),
+    ],
+)
+def test_decide_follows_the_reference_table(
+    registered, policy, answer, indications, outcome, basis
+):
+    decision = decide(
+        registered=registered, policies=[policy], point_of_care=PointOfCare(answer, indications)
+    )
+    assert (decision.outcome, decision.basis) == (outcome, basis)
+
+
+def test_blank_patients_under_a_switched_off_policy_are_denied_even_when_they_consent():
+    """1 April 2023: the stop button. On-the-spot consent alone is not enough."""
+    decision = decide(
+        registered=Registered.BLANK,
+        policies=[CORONA_OFF],
+        point_of_care=PointOfCare(Answer.AGREES, COVID),
+    )
+    assert (
+        decision.reason is Reason.POLICY_CONDITION_NOT_MET
+        or decision.reason is Reason.NO_POLICY_IN_FORCE
+    )
+    assert not decision.allowed
+
+
+def test_a_future_on_the_spot_rule_is_a_policy_row_not_code():
+    rule = PolicyState("Toestemming ter plekke volstaat", in_force=True, condition="")
+    decision = decide(
+        registered=Registered.BLANK,
+        policies=[CORONA_OFF, rule],
+        point_of_care=PointOfCare(Answer.AGREES),
+    )
+    assert decision.outcome is Outcome.ALLOW and decision.policy == rule.name
+
+
+@given(registered_states, policies, points_of_care)
+def test_a_registered_refusal_always_blocks(registered, policies, point_of_care):
+    decision = decide(registered=Registered.REFUSAL, policies=policies, point_of_care=point_of_care)
+    assert decision.outcome is Outcome.DENY
+    assert decision.basis is ConsentBasis.REGISTERED_REFUSAL
+
+
+@given(registered_states, policies, points_of_care)
+def test_nothing_is_shown_without_asking_and_never_after_a_refusal(
+    registered, policies, point_of_care
+):
+    decision = decide(registered=registered, policies=policies, point_of_care=point_of_care)
+    if point_of_care.answer in (Answer.NOT_ASKED, Answer.REFUSES):
+        assert not decision.allowed
+
+
+@given(registered_states, policies, points_of_care)
+def test_every_allowed_view_has_a_basis_and_blank_ones_a_covering_policy(
+    registered, policies, point_of_care
+):
+    decision = decide(registered=registered, policies=policies, point_of_care=point_of_care)
+    if decision.allowed:
+        assert decision.basis is not ConsentBasis.NONE
+    if decision.allowed and registered is Registered.BLANK:
+        covering = [
+            p
+            for p in policies
+            if p.name == decision.policy
+            and p.in_force
+            and (not p.condition or p.condition in point_of_care.indications)
+        ]
+        assert covering, "a blank patient's summary needs a policy in force whose condition is met"
+    if decision.outcome is Outcome.ALLOW_EMERGENCY:
+        assert registered is Registered.BLANK and point_of_care.answer is Answer.CANNOT_CONSENT
+
+
+@given(registered_states, policies, points_of_care)
+def test_switching_policies_off_never_opens_access(registered, policies, point_of_care):
+    off = [PolicyState(p.name, in_force=False, condition=p.condition) for p in policies]
+    with_policies = decide(registered=registered, policies=policies, point_of_care=point_of_care)
+    without = decide(registered=registered, policies=off, point_of_care=point_of_care)
+    assert not (without.allowed and not with_policies.allowed)
+    if registered is not Registered.CONSENT:
+        assert not without.allowed
