@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from audit.actors import Actor
-from consent.models import ConsentRegistration, Policy
+from consent.models import ConsentRegistration, MisuseAlert, Policy
 from consent.services import policy_switch
 from portal.access import active_membership
 
@@ -47,3 +47,23 @@ class PolicyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Switch off (the stop button)"))
     def switch_off(self, request, queryset):
         self._switch(request, queryset, False)
+
+
+@admin.register(MisuseAlert)
+class MisuseAlertAdmin(admin.ModelAdmin):
+    """Until the supervisor pages come (roadmap 6): alerts are read here."""
+
+    list_display = ("created_at", "kind", "username", "organisation_name", "reviewed")
+    list_filter = ("kind", "reviewed")
+    readonly_fields = (
+        "kind",
+        "created_at",
+        "username",
+        "user_name",
+        "organisation_ura",
+        "organisation_name",
+        "detail",
+    )
+
+    def has_add_permission(self, request):
+        return False

@@ -7,13 +7,16 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
+from django.utils import timezone
 
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
+from consent.models import Encounter
 from portal.access import SESSION_MEMBERSHIP
 from portal.middleware import SESSION_STARTED
 from portal.models import Membership
+from portal.triage.search import encounters_end
 
 
 def _record(
@@ -69,6 +72,8 @@ class AccountAdapter(DefaultAccountAdapter):
             # "user" (the logout button), "idle" or "shift" (portal.middleware).
             reason = getattr(request, "logout_reason", "user")
             _record(EventType.LOGOUT, Actor.for_user(request.user), detail={"reason": reason})
+            # The access grant for a patient ends with the session.
+            encounters_end(user=request.user, reason=Encounter.Ended.LOGOUT, now=timezone.now())
         super().logout(request)
 
     def authentication_failed(self, request, **credentials: Any) -> None:

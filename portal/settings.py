@@ -239,6 +239,11 @@ UZI_CA_CERTS_FILE = os.environ.get("UZI_CA_CERTS_FILE", "")
 UZI_CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"  # nginx: $ssl_client_escaped_cert
 UZI_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"  # nginx: $ssl_client_verify
 
+# --- Triage -------------------------------------------------------------------------
+TRIAGE_PATIENTS_PER_HOUR = int(os.environ.get("TRIAGE_PATIENTS_PER_HOUR", "30"))
+TRIAGE_ENCOUNTER_MINUTES = int(os.environ.get("TRIAGE_ENCOUNTER_MINUTES", "60"))
+EMERGENCY_ACCESS_MINUTES = int(os.environ.get("EMERGENCY_ACCESS_MINUTES", "60"))
+
 # --- Sessions: they end when the user is idle, and after a shift at the latest ----
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_SHIFT_HOURS", "12")) * 3600

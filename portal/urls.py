@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("organisatie/", views.choose_organisation, name="choose_organisation"),
+    path("triage/", include("portal.triage.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from consent.models import EmergencyReason, PointOfCareConsent
+from portal.identifiers import validate_bsn
+
+
+class SearchForm(forms.Form):
+    """BSN and birth date, both required, exact: never a name, never a wildcard."""
+
+    bsn = forms.CharField(
+        label=_("BSN"),
+        max_length=11,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "pattern": "[0-9 .]*",
+            }
+        ),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_bsn(self) -> str:
+        # People write BSNs with spaces or dots in groups of three.
+        bsn = self.cleaned_data["bsn"].replace(" ", "").replace(".", "")
+        validate_bsn(bsn)
+        return bsn
+
+
+class PointOfCareForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("What did the patient say?"),
+        choices=PointOfCareConsent.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    by_representative = forms.BooleanField(
+        label=_("Answered by a representative (parent, guardian, legal representative)"),
+        required=False,
+    )
+    suspected_covid = forms.BooleanField(label=_("(Suspected) COVID-19"), required=False)
+    register_lasting = forms.BooleanField(
+        label=_("The patient wants this choice registered, so they need not be asked again"),
+        required=False,
+    )
+    emergency_reason = forms.ChoiceField(
+        label=_("Why can the patient not consent?"),
+        choices=[("", "—"), *EmergencyReason.choices],
+        required=False,
+    )
+    emergency_text = forms.CharField(
+        label=_("Explanation"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, ask_covid: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_covid:
+            del self.fields["suspected_covid"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == PointOfCareConsent.Answer.CANNOT_CONSENT:
+            if not data.get("emergency_reason"):
+                self.add_error("emergency_reason", _("Emergency access needs a reason."))
+            elif data["emergency_reason"] == EmergencyReason.OTHER and not data.get(
+                "emergency_text"
+            ):
+                self.add_error("emergency_text", _("Explain the reason."))
+        return data
+
+    def indications(self) -> list[str]:
+        return ["suspected_covid"] if self.cleaned_data.get("suspected_covid") else []

@@ -1,0 +1,113 @@
+"""Recording the patient's answer at the point of care, once per encounter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from audit.actors import Actor
+from audit.models import Action, EventType, Outcome, Purpose
+from audit.services import access_event_record
+from consent.models import Decision, Encounter, PointOfCareConsent, Scope, Source
+from consent.services import consent_register
+from portal.models import Membership
+from summaries.services.purge import summary_purge
+
+EVENT_FOR_ANSWER = {
+    PointOfCareConsent.Answer.AGREES: EventType.CONSENT_RECORDED,
+    PointOfCareConsent.Answer.REFUSES: EventType.CONSENT_REFUSED,
+    PointOfCareConsent.Answer.CANNOT_CONSENT: EventType.EMERGENCY_ACCESS,
+}
+
+
+def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> Encounter:
+    """The user's own, open, unexpired encounter, or PermissionDenied."""
+    encounter = (
+        Encounter.objects.select_related("summary")
+        .filter(public_id=public_id, user=membership.user, membership=membership)
+        .first()
+    )
+    if encounter is None or encounter.ended_at is not None:
+        raise PermissionDenied("no open encounter of yours with this patient")
+    if encounter.expires_at <= now:
+        Encounter.objects.filter(pk=encounter.pk).update(
+            ended_at=now, ended_reason=Encounter.Ended.EXPIRED
+        )
+        raise PermissionDenied("the time for this patient is up: search again")
+    return encounter
+
+
+@transaction.atomic
+def point_of_care_record(
+    *,
+    membership: Membership,
+    encounter: Encounter,
+    answer: PointOfCareConsent.Answer,
+    now: dt.datetime,
+    by_representative: bool = False,
+    indications: list[str] | None = None,
+    emergency_reason: str = "",
+    emergency_text: str = "",
+    register_lasting: bool = False,
+) -> PointOfCareConsent:
+    """Record the answer; a second answer for the same encounter (a replayed or forged
+    POST) is refused. Emergency access shortens the grant to EMERGENCY_ACCESS_MINUTES."""
+    if answer == PointOfCareConsent.Answer.CANNOT_CONSENT and not emergency_reason:
+        raise ValidationError({"emergency_reason": "a coded reason is required"})
+    actor = Actor.for_membership(membership)
+    try:
+        with transaction.atomic():
+            consent = PointOfCareConsent.objects.create(
+                encounter=encounter,
+                answer=answer,
+                by_representative=by_representative,
+                indications=sorted(indications or []),
+                emergency_reason=emergency_reason,
+                emergency_text=emergency_text[:500],
+                register_lasting=register_lasting,
+                recorded_at=now,
+            )
+    except IntegrityError as exc:
+        raise PermissionDenied("this patient's answer was recorded already") from exc
+    if answer == PointOfCareConsent.Answer.CANNOT_CONSENT:
+        limit = now + dt.timedelta(minutes=settings.EMERGENCY_ACCESS_MINUTES)
+        Encounter.objects.filter(pk=encounter.pk, expires_at__gt=limit).update(expires_at=limit)
+    access_event_record(
+        event_type=EVENT_FOR_ANSWER[answer],
+        action=Action.CREATE,
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        patient_bsn=encounter.patient_bsn,
+        purpose_of_use=Purpose.EMERGENCY_TREATMENT
+        if answer == PointOfCareConsent.Answer.CANNOT_CONSENT
+        else Purpose.TREATMENT,
+        detail={
+            "encounter": str(encounter.public_id),
+            "by_representative": by_representative,
+            "indications": sorted(indications or []),
+            "emergency_reason": emergency_reason,
+            "register_lasting": register_lasting,
+            # Emergency access is reviewed by the supervisor and shown to the patient.
+            "needs_review": answer == PointOfCareConsent.Answer.CANNOT_CONSENT,
+        },
+    )
+    if register_lasting and answer != PointOfCareConsent.Answer.CANNOT_CONSENT:
+        decision = (
+            Decision.CONSENT if answer == PointOfCareConsent.Answer.AGREES else Decision.REFUSAL
+        )
+        consent_register(
+            patient_bsn=encounter.patient_bsn,
+            scope=Scope.BOTH,
+            decision=decision,
+            source=Source.ON_THE_SPOT,
+            actor=actor,
+            by_representative=by_representative,
+            at=now,
+        )
+        if decision == Decision.REFUSAL:
+            # A refusing patient's summary is not kept (DOMAIN: the rules).
+            summary_purge(bsn=encounter.patient_bsn, actor=actor, reason="refusal on the spot")
+    return consent

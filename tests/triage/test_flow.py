@@ -1,0 +1,166 @@
+"""Search one patient, record consent on the spot, read the summary: every path, logged."""
+
+import pytest
+
+from audit.models import AccessEvent, EventType
+from consent.models import ConsentRegistration, Encounter, MisuseAlert
+from summaries.models import Summary
+from tests.triage.conftest import BIRTH, BLANK, CONSENTED, REFUSED
+
+pytestmark = pytest.mark.django_db
+
+
+def search(client, bsn, birth=BIRTH):
+    return client.post("/triage/", {"bsn": bsn, "birth_date": birth.isoformat()})
+
+
+def answer(client, response, **data):
+    return client.post(response["Location"], data)
+
+
+def events(kind):
+    return list(AccessEvent.objects.filter(event_type=kind))
+
+
+def test_consented_patient_is_viewed_with_registered_consent_as_basis(client, nurse, patients):
+    found = search(client, CONSENTED)
+    assert found.status_code == 302 and "/toestemming/" in found["Location"]
+    page = client.get(answer(client, found, answer="agrees")["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Jan Visser" in html and "Penicilline" in html and "Niet reanimeren" in html
+    assert "metformine 500 mg tablet" in html and "Pneumonie" in html
+    (view,) = events(EventType.SUMMARY_VIEW)
+    assert (view.patient_bsn, view.consent_basis, view.user_username) == (
+        CONSENTED,
+        "registered_consent",
+        "sanne",
+    )
+    assert (view.organisation_name, view.purpose_of_use) == ("HAP Stad", "TREAT")
+
+
+def test_blank_patient_under_the_corona_opt_in_is_asked_and_agrees(
+    client, nurse, patients, corona_opt_in
+):
+    found = search(client, BLANK)
+    page = client.get(answer(client, found, answer="agrees", suspected_covid="on")["Location"])
+    assert page.status_code == 200
+    (view,) = events(EventType.SUMMARY_VIEW)
+    assert (view.consent_basis, view.consent_policy) == ("on_the_spot_consent", "Corona Opt-in")
+
+
+def test_blank_patient_with_the_policy_off_gets_no_summary(client, nurse, patients):
+    found = search(client, BLANK)
+    page = client.get(answer(client, found, answer="agrees")["Location"])
+    assert page.status_code == 403
+    assert "Jan Visser" not in page.content.decode()
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.detail["reason"] == "no_policy_in_force"
+    assert not events(EventType.SUMMARY_VIEW)
+
+
+def test_registered_refusal_blocks_at_the_search(client, nurse, patients):
+    response = search(client, REFUSED)
+    assert response.status_code == 200
+    assert "heeft een weigering geregistreerd" in response.content.decode()
+    (searched,) = events(EventType.PATIENT_SEARCH)
+    assert (searched.consent_basis, searched.outcome) == ("registered_refusal", 4)
+    assert not Encounter.objects.exists()
+
+
+def test_refusal_on_the_spot_blocks_and_is_recorded(client, nurse, patients):
+    found = search(client, CONSENTED)
+    page = client.get(answer(client, found, answer="refuses", register_lasting="on")["Location"])
+    assert page.status_code == 403
+    (refused,) = events(EventType.CONSENT_REFUSED)
+    assert refused.patient_bsn == CONSENTED and refused.detail["register_lasting"] is True
+    assert (
+        ConsentRegistration.objects.filter(patient_bsn=CONSENTED).latest("id").decision == "refusal"
+    )
+    assert not Summary.objects.filter(bsn=CONSENTED).exists()  # purged
+    assert events(EventType.SUMMARY_PURGED)
+
+
+def test_emergency_access_needs_a_reason_and_is_flagged(client, nurse, patients, corona_opt_in):
+    found = search(client, BLANK)
+    no_reason = answer(client, found, answer="cannot_consent")
+    assert no_reason.status_code == 200 and not events(EventType.EMERGENCY_ACCESS)
+    response = answer(
+        client,
+        found,
+        answer="cannot_consent",
+        suspected_covid="on",
+        emergency_reason="unconscious",
+        emergency_text="aanspreekbaar: nee",
+    )
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    (emergency,) = events(EventType.EMERGENCY_ACCESS)
+    assert emergency.detail["needs_review"] is True and emergency.purpose_of_use == "ETREAT"
+    (view,) = events(EventType.SUMMARY_VIEW)
+    assert (view.consent_basis, view.purpose_of_use) == ("emergency_access", "ETREAT")
+
+
+def test_the_summary_url_without_the_consent_step_is_denied_and_logged(client, nurse, patients):
+    found = search(client, CONSENTED)
+    summary_url = found["Location"].replace("toestemming", "samenvatting")
+    page = client.get(summary_url)
+    assert page.status_code == 403
+    assert "Jan Visser" not in page.content.decode()
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert (denied.detail["reason"], denied.patient_bsn) == ("not_asked", CONSENTED)
+
+
+def test_a_replayed_consent_post_is_refused(client, nurse, patients):
+    found = search(client, CONSENTED)
+    answer(client, found, answer="agrees")
+    replay = answer(client, found, answer="cannot_consent", emergency_reason="unconscious")
+    assert replay.status_code == 403
+    assert len(events(EventType.CONSENT_RECORDED)) == 1 and not events(EventType.EMERGENCY_ACCESS)
+
+
+def test_opening_a_patient_closes_the_previous_one(client, nurse, patients):
+    first = search(client, CONSENTED)
+    answer(client, first, answer="agrees")
+    search(client, BLANK)
+    old = client.get(first["Location"].replace("toestemming", "samenvatting"))
+    assert old.status_code == 403
+    assert Encounter.objects.filter(ended_reason="next_patient").count() == 1
+
+
+def test_no_patient_found_is_said_so_and_logged(client, nurse, patients):
+    response = search(client, CONSENTED, birth=BIRTH.replace(year=1951))
+    assert "Geen patiënt gevonden" in response.content.decode()
+    (searched,) = events(EventType.PATIENT_SEARCH)
+    assert searched.detail == {"found": "nobody"}
+
+
+def test_a_wrong_bsn_gets_a_message_at_the_field_and_no_search(client, nurse, patients):
+    response = search(client, "123456789")
+    assert response.status_code == 200
+    assert "123456789" in response.content.decode() and "elfproef" in response.content.decode()
+    assert not AccessEvent.objects.filter(event_type=EventType.PATIENT_SEARCH).exists()
+
+
+def test_more_than_the_hourly_limit_of_patients_answers_429_and_raises_an_alert(
+    client, nurse, patients, settings
+):
+    settings.TRIAGE_PATIENTS_PER_HOUR = 2
+    search(client, CONSENTED)
+    search(client, BLANK)
+    assert search(client, CONSENTED).status_code == 302  # the same patient again is fine
+    third = search(client, REFUSED)
+    assert third.status_code == 429
+    alert = MisuseAlert.objects.get()
+    assert (alert.username, alert.detail["patients_last_hour"]) == ("sanne", 2)
+
+
+def test_an_administrator_cannot_search(client, patients):
+    from portal.models import Role
+    from tests.factories import MembershipFactory, enrol_totp
+
+    admin = MembershipFactory(role=Role.ADMIN, uzi_role_code="00.000")
+    enrol_totp(admin.user)
+    client.force_login(admin.user)
+    assert search(client, CONSENTED).status_code == 403
+    assert not AccessEvent.objects.filter(event_type=EventType.PATIENT_SEARCH).exists()
