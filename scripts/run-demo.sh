@@ -30,6 +30,7 @@ done
 python manage.py demo_practices --simulator "http://127.0.0.1:$SIMULATOR_PORT"
 echo "Pulling summaries from the simulated GP practices (incremental after the first run):"
 python manage.py pull_summaries
+python manage.py demo_consent
 python manage.py demo_seed
 
 processes=(web)

@@ -83,6 +83,7 @@ def test_make_run_on_embedded_defaults_serves_the_login_page_and_prints_the_acco
         assert "password for all: demo-pass-from-env" in output
         assert "2 GP practices registered" in output
         assert "imported 40, unchanged 0, quarantined 0, failed 0" in output
+        assert "registered consent" in output and "no choice (blank)" in output
         assert (tmp_path / "spoedinzage.sqlite3").exists()
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -1,0 +1,65 @@
+import datetime as dt
+import hashlib
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from audit.actors import Actor
+from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
+from consent.services import consent_register
+from summaries.models import Summary
+from summaries.services.purge import summary_purge
+
+
+class Command(BaseCommand):
+    help = (
+        "Demo data for triage: the Corona Opt-in policy (on), and a mix of registered "
+        "consent, refusal and blank patients among the pulled summaries. Prints one of each."
+    )
+
+    def handle(self, *args, **options):
+        Policy.objects.get_or_create(
+            name="Corona Opt-in",
+            defaults={
+                "is_on": True,
+                "condition": Policy.Condition.SUSPECTED_COVID,
+                "starts_at": timezone.now() - dt.timedelta(days=1),
+                "reason": "Demo: blank patients' summaries with on-the-spot consent, "
+                "for (suspected) COVID-19.",
+            },
+        )
+        gp = Actor.system("demo_consent")
+        examples: dict[str, tuple[str, str]] = {}
+        registered = set(ConsentRegistration.objects.values_list("patient_bsn", flat=True))
+        for bsn, birth_date in Summary.objects.order_by("bsn").values_list("bsn", "birth_date"):
+            # Deterministic per BSN: 40% consent, 10% refusal, the rest blank.
+            bucket = int(hashlib.sha256(bsn.encode()).hexdigest(), 16) % 10
+            choice = "consent" if bucket < 4 else "refusal" if bucket == 4 else "blank"
+            if choice != "blank" and bsn not in registered:
+                consent_register(
+                    patient_bsn=bsn,
+                    scope=Scope.BOTH,
+                    decision=Decision(choice),
+                    source=Source.GP_PRACTICE,
+                    actor=gp,
+                )
+                if choice == "refusal":
+                    summary_purge(bsn=bsn, actor=gp, reason="demo: refusal registered")
+            examples.setdefault(choice, (bsn, birth_date.isoformat()))
+        refused = (
+            ConsentRegistration.objects.filter(decision=Decision.REFUSAL, successor__isnull=True)
+            .order_by("patient_bsn")
+            .values_list("patient_bsn", flat=True)
+            .first()
+        )
+        if refused:  # their summary is gone; any birth date shows the refusal
+            examples["refusal"] = (refused, "(any birth date)")
+        self.stdout.write("Demo patients to search for (BSN, birth date):")
+        for choice, label in (
+            ("consent", "registered consent"),
+            ("blank", "no choice (blank)"),
+            ("refusal", "registered refusal"),
+        ):
+            if choice in examples:
+                bsn, birth = examples[choice]
+                self.stdout.write(f"  {label:<20} {bsn}  {birth}")
