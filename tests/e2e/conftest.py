@@ -10,3 +10,6 @@ def _static_files_by_plain_name(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+from tests.triage.fixtures import corona_opt_in, patients  # noqa: E402, F401 - fixtures

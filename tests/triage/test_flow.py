@@ -5,7 +5,7 @@ import pytest
 from audit.models import AccessEvent, EventType
 from consent.models import ConsentRegistration, Encounter, MisuseAlert
 from summaries.models import Summary
-from tests.triage.conftest import BIRTH, BLANK, CONSENTED, REFUSED
+from tests.triage.fixtures import BIRTH, BLANK, CONSENTED, REFUSED
 
 pytestmark = pytest.mark.django_db
 
