@@ -14,7 +14,7 @@ TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
 	SECRET_KEY=test-only-secret-key-not-for-production-0123456789
 
-.PHONY: run test install lint lock messages clean bench-ingest
+.PHONY: run test install lint lock messages clean bench-ingest vendor-css
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	scripts/bootstrap-venv.sh $(PYTHON) $(VENV)
@@ -53,6 +53,14 @@ messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(BIN)/python scripts/translate_nl.py
 	DEBUG=1 $(BIN)/python manage.py compilemessages --locale nl --ignore '.venv/*'
+
+# The NL Design System CSS is vendored (static/vendor/utrecht/README.md); this refreshes it.
+vendor-css:
+	rm -rf var/npm && mkdir -p var/npm && cd var/npm && npm pack @utrecht/component-library-css@9.0.4 @utrecht/design-tokens@5.0.1
+	cd var/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar -xzf "$$f" -C "$${f%.tgz}"; done
+	cp var/npm/utrecht-component-library-css-9.0.4/package/dist/html.css static/vendor/utrecht/component-library-html-9.0.4.css
+	cp var/npm/utrecht-component-library-css-9.0.4/package/dist/index.css static/vendor/utrecht/component-library-9.0.4.css
+	cp var/npm/utrecht-design-tokens-5.0.1/package/dist/theme.css static/vendor/utrecht/design-tokens-theme-5.0.1.css
 
 clean:
 	rm -rf $(VENV) var/

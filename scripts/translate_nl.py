@@ -307,6 +307,10 @@ NL = {
     "Too many patients": "Te veel patiënten",
     "Too many patients searched": "Te veel patiënten gezocht",
     "You have looked up many different patients in the last hour. To protect patients' data, further searches are paused for now; your supervisor has been notified. If this is a busy shift, ask your supervisor.": "U heeft het afgelopen uur veel verschillende patiënten opgezocht. Om de gegevens van patiënten te beschermen is zoeken nu even gepauzeerd; uw leidinggevende is op de hoogte gebracht. Is het een drukke dienst, overleg dan met uw leidinggevende.",
+    "male": "man",
+    "female": "vrouw",
+    "other": "anders",
+    "unknown": "onbekend",
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'

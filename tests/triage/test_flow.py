@@ -164,3 +164,9 @@ def test_an_administrator_cannot_search(client, patients):
     client.force_login(admin.user)
     assert search(client, CONSENTED).status_code == 403
     assert not AccessEvent.objects.filter(event_type=EventType.PATIENT_SEARCH).exists()
+
+
+def test_the_summary_page_writes_dates_and_sex_the_dutch_way(client, nurse, patients):
+    found = search(client, CONSENTED)
+    html = client.get(answer(client, found, answer="agrees")["Location"]).content.decode()
+    assert "geboren 03-02-1950 · man" in html
