@@ -46,7 +46,8 @@ def _normalise_address(address: str) -> str:
     return str(mapped or ip)
 
 
-@transaction.atomic
+# No savepoint: a caller in a transaction fails as a whole when its event fails.
+@transaction.atomic(savepoint=False)
 def access_event_record(
     *,
     event_type: EventType,

@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from audit.actors import Actor
 from consent.models import ConsentRegistration, MisuseAlert, Policy
+from consent.selectors import policies_changed
 from consent.services import policy_switch
 from portal.access import active_membership
 
@@ -30,6 +32,10 @@ class PolicyAdmin(admin.ModelAdmin):
     list_display = ("name", "is_on", "starts_at", "ends_at", "condition")
     readonly_fields = ("is_on",)
     actions = ("switch_on", "switch_off")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(policies_changed)
 
     def _switch(self, request, queryset, on: bool) -> None:
         membership = active_membership(request)

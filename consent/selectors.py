@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
+
 from consent.decision import PolicyState, Registered
 from consent.models import ConsentRegistration, Decision, Policy, Scope
 
@@ -26,8 +28,20 @@ def registered_state(*, patient_bsn: str, requester_scope: Scope) -> Registered:
     return Registered(latest)
 
 
+POLICIES_CACHE_KEY = "consent:policies"
+
+
 def policies_at(at: dt.datetime) -> list[PolicyState]:
+    """The policies and whether each is in force at `at`. Read from the shared cache:
+    every change (policy_switch, the admin) drops it, so a stop button acts at once."""
+    policies = cache.get(POLICIES_CACHE_KEY)
+    if policies is None:
+        policies = list(Policy.objects.order_by("name"))
+        cache.set(POLICIES_CACHE_KEY, policies, timeout=60)
     return [
-        PolicyState(name=p.name, in_force=p.in_force(at), condition=p.condition)
-        for p in Policy.objects.order_by("name")
+        PolicyState(name=p.name, in_force=p.in_force(at), condition=p.condition) for p in policies
     ]
+
+
+def policies_changed() -> None:
+    cache.delete(POLICIES_CACHE_KEY)

@@ -11,6 +11,7 @@ from audit.actors import Actor
 from audit.models import Action, EventType, Purpose
 from audit.services import access_event_record
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
+from consent.selectors import policies_changed
 from portal.identifiers import validate_bsn
 
 
@@ -76,6 +77,7 @@ def policy_switch(*, policy: Policy, on: bool, actor: Actor, reason: str) -> Pol
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     policy.is_on = on
     policy.save(update_fields=["is_on"])
+    transaction.on_commit(policies_changed)
     access_event_record(
         event_type=EventType.POLICY_CHANGED,
         action=Action.UPDATE,

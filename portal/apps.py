@@ -14,3 +14,15 @@ class PortalConfig(AppConfig):
         from portal.admin_ledger import ledger_every_model_admin
 
         ledger_every_model_admin(admin.site)
+
+        from allauth.mfa.signals import authenticator_removed
+
+        authenticator_removed.connect(_forget_second_factor, dispatch_uid="forget_second_factor")
+
+
+def _forget_second_factor(sender, request=None, **kwargs) -> None:
+    """The session checks again whether a second factor is left."""
+    from portal.middleware import SECOND_FACTOR_SEEN
+
+    if request is not None:
+        request.session.pop(SECOND_FACTOR_SEEN, None)

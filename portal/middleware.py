@@ -105,6 +105,9 @@ ENROLMENT_PATHS = (
 first_enrolment: ContextVar[bool] = ContextVar("first_enrolment", default=False)
 
 
+SECOND_FACTOR_SEEN = "second_factor_seen"
+
+
 class SecondFactorRequiredMiddleware:
     """Every staff account needs TOTP or a security key before it reaches the portal.
 
@@ -121,8 +124,18 @@ class SecondFactorRequiredMiddleware:
             and user.is_authenticated
             and not request.path.startswith(settings.STATIC_URL)
             and request.session.get("auth_method") != "uzi"
+            and not request.session.get(SECOND_FACTOR_SEEN)
             and not has_second_factor(user)
         )
+        if (
+            user is not None
+            and user.is_authenticated
+            and not lacking
+            and SECOND_FACTOR_SEEN not in request.session
+        ):
+            # Remembered for the session (one query less on every page); removing an
+            # authenticator forgets it again (portal.apps: authenticator_removed).
+            request.session[SECOND_FACTOR_SEEN] = True
         token = first_enrolment.set(lacking)
         try:
             return self._respond(request, lacking)

@@ -249,6 +249,9 @@ SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_SHIFT_HOURS", "12")) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Read from the cache, written through to the database: no session query per page,
+# and logout still deletes the session everywhere.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL_PATH = "/accounts/login/"
 
 # --- Security ---------------------------------------------------------------

@@ -68,6 +68,14 @@ def _ledger_emptied_after_committed_tests(request):
     _empty_ledger()
 
 
+@pytest.fixture(autouse=True)
+def _policies_read_fresh():
+    """The policies are cached in Redis, which outlives each test's database."""
+    from consent.selectors import policies_changed
+
+    policies_changed()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # Debian's Chromium: no browser download is possible on these machines.

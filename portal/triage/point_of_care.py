@@ -26,7 +26,7 @@ EVENT_FOR_ANSWER = {
 def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> Encounter:
     """The user's own, open, unexpired encounter, or PermissionDenied."""
     encounter = (
-        Encounter.objects.select_related("summary")
+        Encounter.objects.select_related("consent")
         .filter(public_id=public_id, user=membership.user, membership=membership)
         .first()
     )

@@ -34,7 +34,11 @@ class SummaryView:
 def consent_decision_for(
     *, encounter: Encounter, membership: Membership, now: dt.datetime
 ) -> ConsentDecision:
-    consent = PointOfCareConsent.objects.filter(encounter=encounter).first()
+    # Loaded with the encounter (open_encounter: select_related), no query of its own.
+    try:
+        consent = encounter.consent
+    except PointOfCareConsent.DoesNotExist:
+        consent = None
     point_of_care = (
         PointOfCare(ANSWERS[consent.answer], frozenset(consent.indications))
         if consent

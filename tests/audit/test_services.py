@@ -94,10 +94,30 @@ def test_access_event_record_rejects_bad_input_and_writes_nothing(kwargs, field)
         "actor": NURSE,
         **kwargs,
     }
-    with pytest.raises(ValidationError) as excinfo:
+    # The call gets a transaction of its own, as a caller's action would: a failed
+    # event takes the whole transaction down (no savepoint), see the next test.
+    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
         access_event_record(**arguments)
     assert field in str(excinfo.value)
     assert AccessEvent.objects.count() == 0
+
+
+def test_after_a_failed_event_the_callers_transaction_cannot_go_on():
+    from django.db.transaction import TransactionManagementError
+
+    with transaction.atomic():
+        Organisation.objects.create(kind="hap", name="HAP", ura="90009998")
+        with pytest.raises(ValidationError):
+            access_event_record(
+                event_type=EventType.ADMIN_CHANGE,
+                action=Action.CREATE,
+                actor=NURSE,
+                patient_bsn="111111111",
+            )
+        with pytest.raises(TransactionManagementError):
+            Organisation.objects.count()  # the caller's action cannot be completed
+        transaction.set_rollback(True)
+    assert not Organisation.objects.filter(ura="90009998").exists()
 
 
 def test_a_failed_event_rolls_back_the_callers_work():

@@ -170,3 +170,49 @@ def test_the_summary_page_writes_dates_and_sex_the_dutch_way(client, nurse, pati
     found = search(client, CONSENTED)
     html = client.get(answer(client, found, answer="agrees")["Location"]).content.decode()
     assert "geboren 03-02-1950 · man" in html
+
+
+def _page_queries(client, url) -> list[str]:
+    """Statements a page sends, without the savepoints that exist only because each
+    test runs inside a transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def test_the_summary_page_takes_at_most_8_queries_however_long_the_summary(client, nurse, patients):
+    from summaries.models import Summary
+
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    client.get(url)  # the first page of a session remembers the second factor
+    short = _page_queries(client, url)
+    assert len(short) <= 8, "\n".join(q[:120] for q in short)
+
+    summary = Summary.objects.get(bsn=CONSENTED)
+    sections = summary.sections
+    sections["journal"] = sections["journal"] * 200  # a very long journal
+    sections["lab"] = sections["lab"] * 200
+    Summary.objects.filter(pk=summary.pk).update(sections=sections)
+    assert len(_page_queries(client, url)) == len(short)
+
+
+def test_the_stop_button_acts_at_once(
+    client, nurse, patients, corona_opt_in, django_capture_on_commit_callbacks
+):
+    from audit.actors import Actor
+    from consent.services import policy_switch
+
+    found = search(client, BLANK)
+    url = answer(client, found, answer="agrees", suspected_covid="on")["Location"]
+    assert client.get(url).status_code == 200  # the policy is read (and cached)
+    with django_capture_on_commit_callbacks(execute=True):  # as after the real commit
+        policy_switch(policy=corona_opt_in, on=False, actor=Actor.system("test"), reason="stop")
+    assert client.get(url).status_code == 403

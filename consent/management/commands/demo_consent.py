@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
+from consent.selectors import policies_changed
 from consent.services import consent_register
 from summaries.models import Summary
 from summaries.services.purge import summary_purge
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                 "for (suspected) COVID-19.",
             },
         )
+        policies_changed()
         gp = Actor.system("demo_consent")
         examples: dict[str, tuple[str, str]] = {}
         registered = set(ConsentRegistration.objects.values_list("patient_bsn", flat=True))
