@@ -14,7 +14,7 @@ TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
 	SECRET_KEY=test-only-secret-key-not-for-production-0123456789
 
-.PHONY: run test install lint lock messages clean bench-ingest vendor-css
+.PHONY: run test install lint lock messages clean bench-ingest bench-lookup vendor-css
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	scripts/bootstrap-venv.sh $(PYTHON) $(VENV)
@@ -39,6 +39,11 @@ test: install
 bench-ingest: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
 	$(BIN)/python bench/ingest.py
+
+bench-lookup: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
+	command -v wrk >/dev/null || { source scripts/apt.sh && apt_install wrk; }
+	$(BIN)/python bench/lookup.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ from audit.services import access_event_record
 from consent.decision import Registered
 from consent.models import Encounter, MisuseAlert, Scope
 from consent.selectors import registered_state
-from portal.models import Membership, Organisation
+from portal.models import Membership, Organisation, User
 from summaries.models import Summary
 
 
@@ -92,6 +92,9 @@ def patient_search(
     actor = Actor.for_membership(membership)
     _throttle(membership, actor, bsn, now)
     with transaction.atomic():
+        # One search at a time per user (a double click, two tabs): each ends the
+        # open encounter and opens the next, so they must not overlap.
+        User.objects.select_for_update().filter(pk=membership.user_id).values_list("pk").get()
         registered = registered_state(patient_bsn=bsn, requester_scope=requester_scope(membership))
         summary = (
             Summary.objects.filter(bsn=bsn, birth_date=birth_date).only("id", "bsn").first()

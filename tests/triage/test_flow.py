@@ -216,3 +216,43 @@ def test_the_stop_button_acts_at_once(
     with django_capture_on_commit_callbacks(execute=True):  # as after the real commit
         policy_switch(policy=corona_opt_in, on=False, actor=Actor.system("test"), reason="stop")
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_searches_at_once_by_one_user_leave_one_open_encounter(patients):
+    """A double click or two tabs: both searches succeed, one after the other."""
+    import threading
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from portal.models import Organisation, Role
+    from portal.triage.search import Found, patient_search
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    membership = MembershipFactory(
+        role=Role.TRIAGE, organisation=OrganisationFactory(kind=Organisation.Kind.HAP)
+    )
+    results, errors = [], []
+    start = threading.Barrier(4)
+
+    def one_search():
+        try:
+            start.wait()
+            results.append(
+                patient_search(
+                    membership=membership, bsn=CONSENTED, birth_date=BIRTH, now=timezone.now()
+                ).found
+            )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one_search) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and results == [Found.PATIENT] * 4
+    assert Encounter.objects.filter(user=membership.user, ended_at__isnull=True).count() == 1
