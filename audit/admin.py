@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from audit.models import AccessEvent, LedgerCheckpoint
+from portal.admin_ledger import ReadOnlyAdminMixin
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the ledger is append-only, also for administrators."""
 
     list_display = (
@@ -26,25 +27,7 @@ class AccessEventAdmin(admin.ModelAdmin):
         # until then only a superuser reads the raw ledger.
         return request.user.is_superuser
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LedgerCheckpoint)
-class LedgerCheckpointAdmin(admin.ModelAdmin):
+class LedgerCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("seq", "hash", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,24 +7,16 @@ from consent.models import ConsentRegistration, MisuseAlert, Policy
 from consent.selectors import policies_changed
 from consent.services import policy_switch
 from portal.access import active_membership
+from portal.admin_ledger import ReadOnlyAdminMixin
 
 
 @admin.register(ConsentRegistration)
-class ConsentRegistrationAdmin(admin.ModelAdmin):
+class ConsentRegistrationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the registry is changed through its services (GP pages, point of care)."""
 
     list_display = ("registered_at", "scope", "decision", "source", "organisation_name")
     list_filter = ("decision", "scope", "source")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Policy)

@@ -63,3 +63,16 @@ def ledger_every_model_admin(site: admin.AdminSite) -> None:
         cls = type(model_admin)
         site.unregister(model)
         site.register(model, type(f"Ledgered{cls.__name__}", (LedgeredAdminMixin, cls), {}))
+
+
+class ReadOnlyAdminMixin:
+    """For records that only their services write (the ledger, the registry, summaries)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
