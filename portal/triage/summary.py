@@ -57,7 +57,9 @@ def consent_decision_for(
 def summary_for_view(
     *, membership: Membership, encounter: Encounter, now: dt.datetime
 ) -> SummaryView:
-    """Decide, log, and only then read: if the view cannot be logged, nothing is shown."""
+    """Decide, read, log — in one transaction, rendered only after it commits: if the view
+    cannot be logged, nothing is shown. The event is written last, so the ledger's lock
+    (held until commit) is held as briefly as possible."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
     detail = {"encounter": str(encounter.public_id), "reason": decision.reason}
@@ -73,6 +75,12 @@ def summary_for_view(
             detail=detail,
         )
         return SummaryView(decision, None, encounter)
+    summary = (
+        Summary.objects.select_related("practice")
+        .defer("source")
+        .filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
+        .first()
+    )
     access_event_record(
         event_type=EventType.SUMMARY_VIEW,
         action=Action.READ,
@@ -84,11 +92,5 @@ def summary_for_view(
         if decision.outcome == "allow_emergency"
         else Purpose.TREATMENT,
         detail=detail,
-    )
-    summary = (
-        Summary.objects.select_related("practice")
-        .defer("source")
-        .filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
-        .first()
     )
     return SummaryView(decision, summary, encounter)
