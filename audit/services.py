@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from audit import context as request_context
 from audit.actors import Actor, Responsible
@@ -44,6 +44,37 @@ def _normalise_address(address: str) -> str:
     # so one client has one spelling in the ledger.
     mapped = getattr(ip, "ipv4_mapped", None)
     return str(mapped or ip)
+
+
+_CHOICES = {
+    "event_type": frozenset(EventType.values),
+    "action": frozenset(Action.values),
+    "outcome": frozenset(Outcome.values),
+    "consent_basis": frozenset(ConsentBasis.values),
+    "purpose_of_use": frozenset(Purpose.values),
+}
+_LENGTHS = {
+    field.attname: field.max_length
+    for field in AccessEvent._meta.concrete_fields
+    if isinstance(field, models.CharField) and field.attname not in ("prev_hash", "hash")
+}
+
+
+def _check(event: AccessEvent) -> None:
+    """What full_clean() would check for these fields, at a fraction of its cost (every
+    page that shows patient data writes an event)."""
+    errors = {
+        name: f"{getattr(event, name)!r} is not a valid choice"
+        for name, allowed in _CHOICES.items()
+        if getattr(event, name) not in allowed
+    }
+    errors.update(
+        (name, f"longer than {limit} characters")
+        for name, limit in _LENGTHS.items()
+        if len(str(getattr(event, name) or "")) > limit
+    )
+    if errors:
+        raise ValidationError(errors)
 
 
 # No savepoint: a caller in a transaction fails as a whole when its event fails.
@@ -104,9 +135,7 @@ def access_event_record(
         detail=detail,
     )
     # Choices and lengths are checked before the lock is taken.
-    event.full_clean(
-        exclude=["seq", "prev_hash", "hash"], validate_unique=False, validate_constraints=False
-    )
+    _check(event)
 
     _lock_ledger_head()
     head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()

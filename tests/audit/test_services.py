@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -149,3 +150,11 @@ def test_outcome_of_a_denied_access_is_recorded():
         consent_basis=ConsentBasis.REGISTERED_REFUSAL,
     )
     assert AccessEvent.objects.get(pk=event.pk).outcome == 4
+
+
+def test_an_overlong_field_is_refused_before_anything_is_written():
+    long_name = dataclasses.replace(NURSE, name="x" * 201)
+    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+        access_event_record(event_type=EventType.LOGIN, action=Action.EXECUTE, actor=long_name)
+    assert "user_name" in excinfo.value.message_dict
+    assert AccessEvent.objects.count() == 0
