@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from portal.demo import ACCOUNTS, DEFAULT_DEMO_PASSWORD, ORGANISATIONS, demo_seed
+from portal.models import Organisation
 
 
 class Command(BaseCommand):
@@ -17,7 +18,11 @@ class Command(BaseCommand):
         out(f"Demo accounts (log in at http://127.0.0.1:{port}/accounts/login/):")
         out(f"  {'username':<12} {'role':<40} {'TOTP secret (authenticator app)':<34} organisation")
         for account in ACCOUNTS:
-            organisation = ORGANISATIONS[account.organisation]["name"]
+            # As it is in the database: `make run` names the GP practice after the
+            # simulated practice it stands for.
+            organisation = Organisation.objects.get(
+                ura=ORGANISATIONS[account.organisation]["ura"]
+            ).name
             out(
                 f"  {account.username:<12} {account.description:<40} "
                 f"{secrets[account.username]:<34} {organisation}"
