@@ -168,6 +168,8 @@ class PointOfCareConsent(models.Model):
     encounter = models.OneToOneField(Encounter, on_delete=models.PROTECT, related_name="consent")
     answer = models.CharField(max_length=16, choices=Answer.choices)
     by_representative = models.BooleanField(default=False)
+    # Who answered for the patient: e.g. "moeder", "curator", "wettelijk vertegenwoordiger".
+    representative = models.CharField(max_length=200, blank=True)
     indications = models.JSONField(default=list, blank=True)
     emergency_reason = models.CharField(max_length=20, choices=EmergencyReason.choices, blank=True)
     emergency_text = models.CharField(max_length=500, blank=True)

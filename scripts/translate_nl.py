@@ -311,6 +311,8 @@ NL = {
     "female": "vrouw",
     "other": "anders",
     "unknown": "onbekend",
+    "Who answered for the patient (relation, name)": "Wie antwoordde voor de patiënt (relatie, naam)",
+    "Say who answered for the patient.": "Geef aan wie voor de patiënt antwoordde.",
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'

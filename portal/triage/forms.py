@@ -44,6 +44,11 @@ class PointOfCareForm(forms.Form):
         label=_("Answered by a representative (parent, guardian, legal representative)"),
         required=False,
     )
+    representative = forms.CharField(
+        label=_("Who answered for the patient (relation, name)"),
+        max_length=200,
+        required=False,
+    )
     suspected_covid = forms.BooleanField(label=_("(Suspected) COVID-19"), required=False)
     register_lasting = forms.BooleanField(
         label=_("The patient wants this choice registered, so they need not be asked again"),
@@ -68,6 +73,8 @@ class PointOfCareForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("by_representative") and not data.get("representative"):
+            self.add_error("representative", _("Say who answered for the patient."))
         if data.get("answer") == PointOfCareConsent.Answer.CANNOT_CONSENT:
             if not data.get("emergency_reason"):
                 self.add_error("emergency_reason", _("Emergency access needs a reason."))

@@ -48,6 +48,7 @@ def point_of_care_record(
     answer: PointOfCareConsent.Answer,
     now: dt.datetime,
     by_representative: bool = False,
+    representative: str = "",
     indications: list[str] | None = None,
     emergency_reason: str = "",
     emergency_text: str = "",
@@ -64,6 +65,7 @@ def point_of_care_record(
                 encounter=encounter,
                 answer=answer,
                 by_representative=by_representative,
+                representative=representative[:200] if by_representative else "",
                 indications=sorted(indications or []),
                 emergency_reason=emergency_reason,
                 emergency_text=emergency_text[:500],
@@ -87,6 +89,7 @@ def point_of_care_record(
         detail={
             "encounter": str(encounter.public_id),
             "by_representative": by_representative,
+            "representative": representative[:200] if by_representative else "",
             "indications": sorted(indications or []),
             "emergency_reason": emergency_reason,
             "register_lasting": register_lasting,

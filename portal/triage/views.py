@@ -48,6 +48,7 @@ def consent(request, public_id):
             now=now,
             answer=form.cleaned_data["answer"],
             by_representative=form.cleaned_data["by_representative"],
+            representative=form.cleaned_data["representative"],
             indications=form.indications(),
             emergency_reason=form.cleaned_data["emergency_reason"],
             emergency_text=form.cleaned_data["emergency_text"],

@@ -256,3 +256,12 @@ def test_two_searches_at_once_by_one_user_leave_one_open_encounter(patients):
         thread.join()
     assert errors == [] and results == [Found.PATIENT] * 4
     assert Encounter.objects.filter(user=membership.user, ended_at__isnull=True).count() == 1
+
+
+def test_a_representative_is_recorded_by_who_they_are(client, nurse, patients):
+    found = search(client, CONSENTED)
+    missing = answer(client, found, answer="agrees", by_representative="on")
+    assert missing.status_code == 200 and "representative" in missing.context["form"].errors
+    answer(client, found, answer="agrees", by_representative="on", representative="moeder")
+    (recorded,) = events(EventType.CONSENT_RECORDED)
+    assert recorded.detail["representative"] == "moeder"
