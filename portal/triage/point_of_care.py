@@ -58,6 +58,8 @@ def point_of_care_record(
     POST) is refused. Emergency access shortens the grant to EMERGENCY_ACCESS_MINUTES."""
     if answer == PointOfCareConsent.Answer.CANNOT_CONSENT and not emergency_reason:
         raise ValidationError({"emergency_reason": "a coded reason is required"})
+    if by_representative and not representative.strip():
+        raise ValidationError({"representative": "say who answered for the patient"})
     actor = Actor.for_membership(membership)
     try:
         with transaction.atomic():

@@ -265,3 +265,26 @@ def test_a_representative_is_recorded_by_who_they_are(client, nurse, patients):
     answer(client, found, answer="agrees", by_representative="on", representative="moeder")
     (recorded,) = events(EventType.CONSENT_RECORDED)
     assert recorded.detail["representative"] == "moeder"
+
+
+def test_the_service_itself_requires_the_emergency_reason_and_the_representative(nurse, patients):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.utils import timezone
+
+    from consent.models import PointOfCareConsent
+    from portal.triage.point_of_care import point_of_care_record
+    from portal.triage.search import patient_search
+
+    encounter = patient_search(
+        membership=nurse, bsn=CONSENTED, birth_date=BIRTH, now=timezone.now()
+    ).encounter
+    for kwargs in (
+        {"answer": PointOfCareConsent.Answer.CANNOT_CONSENT},
+        {"answer": PointOfCareConsent.Answer.AGREES, "by_representative": True},
+    ):
+        with pytest.raises(ValidationError), transaction.atomic():
+            point_of_care_record(
+                membership=nurse, encounter=encounter, now=timezone.now(), **kwargs
+            )
+    assert not PointOfCareConsent.objects.exists()
