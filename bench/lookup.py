@@ -49,7 +49,7 @@ def fill(target: int) -> int:
     once, then copied under new BSNs in SQL (fast, and the same sizes)."""
     from django.db import connection
 
-    from bench.ingest import _register, _run_pulls  # noqa: F401 - the real pull path
+    from bench.ingest import _register
     from summaries.models import Summary
 
     if Summary.objects.count() == 0:

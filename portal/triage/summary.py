@@ -11,6 +11,7 @@ from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
 from consent.decision import Answer, ConsentDecision, PointOfCare, decide
+from consent.decision import Outcome as DecisionOutcome
 from consent.models import Encounter, PointOfCareConsent
 from consent.selectors import policies_at, registered_state
 from portal.models import Membership
@@ -89,7 +90,7 @@ def summary_for_view(
         consent_basis=decision.basis,
         consent_policy=decision.policy,
         purpose_of_use=Purpose.EMERGENCY_TREATMENT
-        if decision.outcome == "allow_emergency"
+        if decision.outcome is DecisionOutcome.ALLOW_EMERGENCY
         else Purpose.TREATMENT,
         detail=detail,
     )

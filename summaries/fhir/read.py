@@ -100,10 +100,6 @@ def identifier_value(resource: dict, systems: frozenset[str]) -> str | None:
     return None
 
 
-def has_extension(element: Any, url: str) -> bool:
-    return any(isinstance(e, dict) and e.get("url") == url for e in as_list(_ext_holder(element)))
-
-
 def extension_value(element: Any, url: str) -> Any:
     for ext in as_list(_ext_holder(element)):
         if isinstance(ext, dict) and ext.get("url") == url:
@@ -121,13 +117,6 @@ def date_of(value: Any) -> str:
     """The date part (YYYY-MM-DD, or shorter when partial) of a FHIR date/dateTime."""
     text = text_of(value)
     return text[:10]
-
-
-def reference_of(value: Any) -> str:
-    ref = first(value)
-    if isinstance(ref, dict):
-        return text_of(ref.get("reference"))
-    return ""
 
 
 def human_name(resource: dict) -> str:
