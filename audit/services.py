@@ -20,17 +20,49 @@ from portal.identifiers import validate_bsn
 LEDGER_LOCK_KEY = 7_513_0001
 
 
-def _lock_ledger_head() -> None:
-    """Serialise writers until the caller's transaction ends.
+def _lock_and_read_head() -> tuple[int, str]:
+    """Serialise writers until the caller's transaction ends; then the head (seq, hash).
 
-    Without it, two transactions could both read event #n as the head and
-    both write #n+1: a forked chain. On PostgreSQL an advisory transaction
-    lock; SQLite already holds its database write lock from BEGIN IMMEDIATE
-    (see DATABASES in settings).
+    Without the lock, two transactions could both read event #n as the head
+    and both write #n+1: a forked chain. On PostgreSQL an advisory transaction
+    lock, taken and followed by the read in one round trip (the function of
+    migration audit/0003); SQLite already holds its database write lock from
+    BEGIN IMMEDIATE (see DATABASES in settings).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
+            cursor.execute(
+                "SELECT head_seq, head_hash FROM audit_ledger_head(%s)", [LEDGER_LOCK_KEY]
+            )
+            seq, hash_ = cursor.fetchone()
+    else:
+        head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, hash_ = head or (None, None)
+    return (seq, hash_) if seq is not None else (0, GENESIS_HASH)
+
+
+# The INSERT is written once: the ORM would compile the same statement for
+# every event, which cost more than the insert itself (docs/performance.md).
+# Built from the model's own column names only, no input: not an injection vector.
+_INSERT_FIELDS = [field for field in AccessEvent._meta.concrete_fields if not field.primary_key]
+_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}".format(  # noqa: S608
+    table=AccessEvent._meta.db_table,
+    columns=", ".join(f'"{field.column}"' for field in _INSERT_FIELDS),
+    values=", ".join(["%s"] * len(_INSERT_FIELDS)),
+    pk=f'"{AccessEvent._meta.pk.column}"',
+)
+
+
+def _insert(event: AccessEvent) -> None:
+    params = [
+        field.get_db_prep_save(getattr(event, field.attname), connection)
+        for field in _INSERT_FIELDS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def _normalise_address(address: str) -> str:
@@ -137,10 +169,8 @@ def access_event_record(
     # Choices and lengths are checked before the lock is taken.
     _check(event)
 
-    _lock_ledger_head()
-    head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    event.seq, event.prev_hash = head if head else (0, GENESIS_HASH)
-    event.seq += 1
+    head_seq, event.prev_hash = _lock_and_read_head()
+    event.seq = head_seq + 1
     event.hash = event_hash(event.__dict__)
-    event.save(force_insert=True)
+    _insert(event)
     return event
