@@ -16,6 +16,7 @@ from django.db import models
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from portal import rows
 from portal.models import Membership, Organisation, Role
 
 SESSION_MEMBERSHIP = "active_membership_id"
@@ -46,6 +47,25 @@ def membership_allows(membership: Membership | None, permission: Permission) -> 
     return permission in permissions and membership.organisation.kind in kinds
 
 
+# The user's active memberships with their organisations, the chosen one first, at most
+# two (enough to tell "only one" from "must choose"). Read on every page, so in SQL written
+# once (portal/rows.py says why); the columns come from the models, values are parameters.
+_ACTIVE_MEMBERSHIPS_SQL = (
+    f"SELECT {rows.columns(Membership, 'm')}, {rows.columns(Organisation, 'o')} "  # noqa: S608
+    'FROM "portal_membership" m JOIN "portal_organisation" o ON o."id" = m."organisation_id" '
+    'WHERE m."user_id" = %s AND m."is_active" ORDER BY (m."id" = %s) DESC, m."id" LIMIT 2'
+)
+
+
+def _active_memberships(user_id: int, chosen_id: int) -> list[Membership]:
+    found = []
+    for row in rows.fetch_all(_ACTIVE_MEMBERSHIPS_SQL, [user_id, chosen_id]):
+        membership, organisation = rows.split(row, Membership, Organisation)
+        membership.organisation = organisation
+        found.append(membership)
+    return found
+
+
 def active_membership(request) -> Membership | None:
     """The membership the user acts under now; only ever one of their own, active ones."""
     if not request.user.is_authenticated:
@@ -53,14 +73,14 @@ def active_membership(request) -> Membership | None:
     cached = getattr(request, "_active_membership", None)
     if cached is not None:
         return cached
-    memberships = Membership.objects.filter(user=request.user, is_active=True).select_related(
-        "organisation", "user"
-    )
     chosen = request.session.get(SESSION_MEMBERSHIP)
-    membership = memberships.filter(pk=chosen).first() if chosen else None
-    if membership is None:
-        only = list(memberships[:2])
-        membership = only[0] if len(only) == 1 else None  # one: no need to choose
+    found = _active_memberships(request.user.pk, chosen or 0)
+    if found and found[0].pk == chosen:
+        membership = found[0]
+    else:
+        membership = found[0] if len(found) == 1 else None  # only one: no need to choose
+    if membership is not None:
+        membership.user = request.user  # the same row, loaded once by the auth middleware
     request._active_membership = membership
     return membership
 

@@ -12,8 +12,11 @@ from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
 from consent.models import Decision, Encounter, PointOfCareConsent, Scope, Source
+from consent.selectors import current_decision_params, current_decision_sql
 from consent.services import consent_register
+from portal import rows
 from portal.models import Membership
+from portal.triage.search import requester_scope
 from summaries.services.purge import summary_purge
 
 EVENT_FOR_ANSWER = {
@@ -23,14 +26,39 @@ EVENT_FOR_ANSWER = {
 }
 
 
+# The encounter with, in one round trip, its point-of-care consent and the patient's
+# registered decision for the requester's scope: the summary's gate needs all three on
+# every page (portal/rows.py says why this is SQL written once).
+_REGISTERED_DECISION_SQL = current_decision_sql('e."patient_bsn"')
+_OPEN_ENCOUNTER_SQL = (
+    f"SELECT {rows.columns(Encounter, 'e')}, {rows.columns(PointOfCareConsent, 'c')}, "  # noqa: S608
+    f"{_REGISTERED_DECISION_SQL} "
+    'FROM "consent_encounter" e '
+    'LEFT JOIN "consent_pointofcareconsent" c ON c."encounter_id" = e."id" '
+    'WHERE e."public_id" = %s AND e."user_id" = %s AND e."membership_id" = %s'
+)
+
+
 def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> Encounter:
-    """The user's own, open, unexpired encounter, or PermissionDenied."""
-    encounter = (
-        Encounter.objects.select_related("consent")
-        .filter(public_id=public_id, user=membership.user, membership=membership)
-        .first()
+    """The user's own, open, unexpired encounter, or PermissionDenied. Read with it: its
+    point-of-care consent (`encounter.consent`) and the patient's registered decision for
+    this membership's scope (`encounter.registered_decision`, None: no registration)."""
+    row = rows.fetch_one(
+        _OPEN_ENCOUNTER_SQL,
+        [
+            *current_decision_params(requester_scope(membership)),
+            rows.param(Encounter, "public_id", public_id),
+            membership.user_id,
+            membership.pk,
+        ],
     )
-    if encounter is None or encounter.ended_at is not None:
+    if row is None:
+        raise PermissionDenied("no open encounter of yours with this patient")
+    encounter, consent, encounter.registered_decision = rows.split(
+        row, Encounter, PointOfCareConsent
+    )
+    Encounter.consent.related.set_cached_value(encounter, consent)
+    if encounter.ended_at is not None:
         raise PermissionDenied("no open encounter of yours with this patient")
     if encounter.expires_at <= now:
         Encounter.objects.filter(pk=encounter.pk).update(

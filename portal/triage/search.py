@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from audit.actors import Actor
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
 from audit.services import access_event_record
 from consent.decision import Registered
 from consent.models import Encounter, MisuseAlert, Scope
-from consent.selectors import registered_state
-from portal.models import Membership, Organisation, User
+from consent.selectors import current_decision_params, current_decision_sql, registered_from
+from portal import rows
+from portal.models import Membership, Organisation
 from summaries.models import Summary
 
 
@@ -40,22 +41,33 @@ def requester_scope(membership: Membership) -> Scope:
     return Scope.SEH if membership.organisation.kind == Organisation.Kind.SEH else Scope.HAP
 
 
-def _distinct_patients_last_hour(username: str, now: dt.datetime) -> set[str]:
-    return set(
-        AccessEvent.objects.filter(
-            event_type=EventType.PATIENT_SEARCH,
-            user_username=username,
-            occurred_at__gte=now - dt.timedelta(hours=1),
-        )
-        .exclude(patient_bsn="")
-        .values_list("patient_bsn", flat=True)
-        .distinct()
+# How many different patients the user searched in the last hour, and whether this BSN
+# was one of them: one aggregate over the user's own recent searches (index
+# audit_event_user_time), asked before every search.
+_RECENT_PATIENTS_SQL = (
+    'SELECT count(DISTINCT "patient_bsn"), '
+    'coalesce(max(CASE WHEN "patient_bsn" = %s THEN 1 ELSE 0 END), 0) '
+    'FROM "audit_accessevent" WHERE "user_username" = %s AND "occurred_at" >= %s '
+    'AND "event_type" = %s AND "patient_bsn" <> \'\''
+)
+
+
+def _recent_patients(username: str, bsn: str, now: dt.datetime) -> tuple[int, bool]:
+    count, seen = rows.fetch_one(
+        _RECENT_PATIENTS_SQL,
+        [
+            bsn,
+            username,
+            rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1)),
+            EventType.PATIENT_SEARCH,
+        ],
     )
+    return count, bool(seen)
 
 
 def _throttle(membership: Membership, actor: Actor, bsn: str, now: dt.datetime) -> None:
-    seen = _distinct_patients_last_hour(actor.username, now)
-    if bsn in seen or len(seen) < settings.TRIAGE_PATIENTS_PER_HOUR:
+    count, seen = _recent_patients(actor.username, bsn, now)
+    if seen or count < settings.TRIAGE_PATIENTS_PER_HOUR:
         return
     with transaction.atomic():
         MisuseAlert.objects.create(
@@ -65,7 +77,7 @@ def _throttle(membership: Membership, actor: Actor, bsn: str, now: dt.datetime) 
             user_name=actor.name,
             organisation_ura=actor.organisation_ura,
             organisation_name=actor.organisation_name,
-            detail={"patients_last_hour": len(seen), "limit": settings.TRIAGE_PATIENTS_PER_HOUR},
+            detail={"patients_last_hour": count, "limit": settings.TRIAGE_PATIENTS_PER_HOUR},
         )
         access_event_record(
             event_type=EventType.ACCESS_DENIED,
@@ -73,16 +85,45 @@ def _throttle(membership: Membership, actor: Actor, bsn: str, now: dt.datetime) 
             outcome=Outcome.MINOR_FAILURE,
             actor=actor,
             patient_bsn=bsn,
-            detail={"reason": "search volume", "patients_last_hour": len(seen)},
+            detail={"reason": "search volume", "patients_last_hour": count},
         )
-    raise SearchThrottled(len(seen))
+    raise SearchThrottled(count)
 
 
-@transaction.atomic
 def encounters_end(*, user, reason: Encounter.Ended, now: dt.datetime) -> int:
     return Encounter.objects.filter(user=user, ended_at__isnull=True).update(
         ended_at=now, ended_reason=reason
     )
+
+
+def _lock_user(user_id: int) -> None:
+    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE already serialises
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT 1 FROM "portal_user" WHERE "id" = %s FOR UPDATE', [user_id])
+
+
+# The patient's registered decision and the id of their summary (nothing of its content),
+# in one round trip.
+_REGISTERED_AND_SUMMARY_SQL = (
+    f"SELECT {current_decision_sql('%s')}, "  # noqa: S608 (our SQL only)
+    '(SELECT s."id" FROM "summaries_summary" s WHERE s."bsn" = %s AND s."birth_date" = %s)'
+)
+
+
+def _registered_and_summary(
+    membership: Membership, bsn: str, birth_date: dt.date
+) -> tuple[Registered, int | None]:
+    decision, summary_id = rows.fetch_one(
+        _REGISTERED_AND_SUMMARY_SQL,
+        [
+            bsn,
+            *current_decision_params(requester_scope(membership)),
+            bsn,
+            rows.param(Summary, "birth_date", birth_date),
+        ],
+    )
+    registered = registered_from(decision)
+    return registered, None if registered is Registered.REFUSAL else summary_id
 
 
 def patient_search(
@@ -94,14 +135,9 @@ def patient_search(
     with transaction.atomic():
         # One search at a time per user (a double click, two tabs): each ends the
         # open encounter and opens the next, so they must not overlap.
-        User.objects.select_for_update().filter(pk=membership.user_id).values_list("pk").get()
-        registered = registered_state(patient_bsn=bsn, requester_scope=requester_scope(membership))
-        summary = (
-            Summary.objects.filter(bsn=bsn, birth_date=birth_date).only("id", "bsn").first()
-            if registered is not Registered.REFUSAL
-            else None
-        )
-        if registered is Registered.REFUSAL or summary is None:
+        _lock_user(membership.user_id)
+        registered, summary_id = _registered_and_summary(membership, bsn, birth_date)
+        if registered is Registered.REFUSAL or summary_id is None:
             found = Found.REFUSED if registered is Registered.REFUSAL else Found.NOBODY
             access_event_record(
                 event_type=EventType.PATIENT_SEARCH,
@@ -121,7 +157,7 @@ def patient_search(
             user=membership.user,
             membership=membership,
             patient_bsn=bsn,
-            summary=summary,
+            summary_id=summary_id,
             started_at=now,
             expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
         )

@@ -13,10 +13,10 @@ from audit.services import access_event_record
 from consent.decision import Answer, ConsentDecision, PointOfCare, decide
 from consent.decision import Outcome as DecisionOutcome
 from consent.models import Encounter, PointOfCareConsent
-from consent.selectors import policies_at, registered_state
+from consent.selectors import policies_at, registered_from
+from portal import rows
 from portal.models import Membership
-from portal.triage.search import requester_scope
-from summaries.models import Summary
+from summaries.models import GpPractice, Summary
 
 ANSWERS = {
     PointOfCareConsent.Answer.AGREES: Answer.AGREES,
@@ -46,12 +46,29 @@ def consent_decision_for(
         else PointOfCare(Answer.NOT_ASKED)
     )
     return decide(
-        registered=registered_state(
-            patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
-        ),
+        # Read with the encounter (open_encounter), for this membership's scope.
+        registered=registered_from(encounter.registered_decision),
         policies=policies_at(now),
         point_of_care=point_of_care,
     )
+
+
+# What the page shows: the typed sections and the practice, not the source bundle. Read on
+# every summary page, so in SQL written once (portal/rows.py says why).
+_SUMMARY_PART = (Summary, ("source",))
+_SUMMARY_SQL = (
+    f"SELECT {rows.columns(_SUMMARY_PART, 's')}, {rows.columns(GpPractice, 'p')} "  # noqa: S608
+    'FROM "summaries_summary" s JOIN "summaries_gppractice" p ON p."id" = s."practice_id" '
+    'WHERE s."id" = %s AND s."bsn" = %s'
+)
+
+
+def _summary_to_show(encounter: Encounter) -> Summary | None:
+    row = rows.fetch_one(_SUMMARY_SQL, [encounter.summary_id, encounter.patient_bsn])
+    if row is None:
+        return None  # purged since the search (a refusal registered meanwhile)
+    summary, summary.practice = rows.split(row, _SUMMARY_PART, GpPractice)
+    return summary
 
 
 @transaction.atomic
@@ -76,12 +93,7 @@ def summary_for_view(
             detail=detail,
         )
         return SummaryView(decision, None, encounter)
-    summary = (
-        Summary.objects.select_related("practice")
-        .defer("source")
-        .filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
-        .first()
-    )
+    summary = _summary_to_show(encounter)
     access_event_record(
         event_type=EventType.SUMMARY_VIEW,
         action=Action.READ,

@@ -59,6 +59,47 @@ def test_blank_patient_with_the_policy_off_gets_no_summary(client, nurse, patien
     assert not events(EventType.SUMMARY_VIEW)
 
 
+def test_a_refusal_registered_after_the_search_blocks_the_summary(client, nurse, patients):
+    from audit.actors import Actor
+    from consent.models import Decision, Scope, Source
+    from consent.services import consent_register
+
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    consent_register(
+        patient_bsn=CONSENTED,
+        scope=Scope.HAP,
+        decision=Decision.REFUSAL,
+        source=Source.GP_PRACTICE,
+        actor=Actor.system("test"),
+    )
+    page = client.get(url)
+    assert page.status_code == 403 and "Jan Visser" not in page.content.decode()
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.consent_basis == "registered_refusal"
+
+
+def test_a_consent_registered_for_emergency_departments_only_does_not_count_at_a_hap(
+    client, nurse, patients
+):
+    from audit.actors import Actor
+    from consent.models import Decision, Scope, Source
+    from consent.services import consent_register
+
+    consent_register(
+        patient_bsn=BLANK,
+        scope=Scope.SEH,
+        decision=Decision.CONSENT,
+        source=Source.GP_PRACTICE,
+        actor=Actor.system("test"),
+    )
+    found = search(client, BLANK)
+    page = client.get(answer(client, found, answer="agrees")["Location"])
+    assert page.status_code == 403  # blank for a HAP, and no policy in force
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.detail["reason"] == "no_policy_in_force"
+
+
 def test_registered_refusal_blocks_at_the_search(client, nurse, patients):
     response = search(client, REFUSED)
     assert response.status_code == 200

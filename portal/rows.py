@@ -1,0 +1,87 @@
+"""Model instances from hand-written SQL, for the few queries on every patient page.
+
+The ORM compiles a queryset into SQL on every request; for the joins and the
+registry subquery of the triage pages that cost ~0.5–1 ms of Python per query,
+several times what PostgreSQL needs to answer (docs/performance.md, "Lookup").
+These helpers keep such SQL tied to the models: the column lists come from the
+models' own fields, and the rows come back as ordinary model instances (with the
+fields' own conversions, e.g. JSON), so the rest of the code cannot tell.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import connection
+from django.db.models import Model
+
+# A part of a row: a model, or a model and the fields left out (deferred, as .defer() would).
+Part = type[Model] | tuple[type[Model], tuple[str, ...]]
+
+
+@functools.cache
+def _fields(part: Part) -> tuple:
+    model, left_out = part if isinstance(part, tuple) else (part, ())
+    return tuple(field for field in model._meta.concrete_fields if field.name not in left_out)
+
+
+def _model(part: Part) -> type[Model]:
+    return part[0] if isinstance(part, tuple) else part
+
+
+def columns(part: Part, alias: str) -> str:
+    """The SELECT list for the concrete fields of a model (but those left out), in order."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(part))
+
+
+@functools.cache
+def _converters(part: Part, vendor: str) -> list[tuple]:
+    """Per field: its column expression and the conversions the ORM would apply to it
+    on this database (JSON text to objects; on SQLite also dates, booleans, UUIDs)."""
+    out = []
+    for field in _fields(part):
+        col = field.get_col(_model(part)._meta.db_table)
+        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    return out
+
+
+def instance(part: Part, values: tuple | list) -> Model | None:
+    """A model instance from the values `columns(part, …)` selected; None when the
+    row was the NULL side of an outer join. Fields left out are deferred."""
+    fields = _fields(part)
+    if values[0] is None and fields[0].primary_key:
+        return None
+    converted = []
+    for (col, converters), value in zip(_converters(part, connection.vendor), values, strict=True):
+        for convert in converters:
+            value = convert(value, col, connection)
+        converted.append(value)
+    return _model(part).from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def param(model: type[Model], name: str, value):
+    """A value as the ORM would send it for that field (UUIDs as text on SQLite)."""
+    return model._meta.get_field(name).get_db_prep_value(value, connection)
+
+
+def split(row: tuple, *parts: Part) -> list:
+    """Cut one row into consecutive slices, one instance per part, plus what is left over."""
+    out, start = [], 0
+    for part in parts:
+        end = start + len(_fields(part))
+        out.append(instance(part, row[start:end]))
+        start = end
+    out.extend(row[start:])
+    return out
+
+
+def fetch_one(sql: str, params: list | tuple) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetch_all(sql: str, params: list | tuple) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
