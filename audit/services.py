@@ -14,6 +14,7 @@ from audit import context as request_context
 from audit.actors import Actor, Responsible
 from audit.chain import GENESIS_HASH, check_detail, event_hash
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
+from portal import rows
 from portal.identifiers import validate_bsn
 
 # Any constant works; it names "the ledger head" among advisory locks.
@@ -39,30 +40,6 @@ def _lock_and_read_head() -> tuple[int, str]:
         head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, hash_ = head or (None, None)
     return (seq, hash_) if seq is not None else (0, GENESIS_HASH)
-
-
-# The INSERT is written once: the ORM would compile the same statement for
-# every event, which cost more than the insert itself (docs/performance.md).
-# Built from the model's own column names only, no input: not an injection vector.
-_INSERT_FIELDS = [field for field in AccessEvent._meta.concrete_fields if not field.primary_key]
-_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}".format(  # noqa: S608
-    table=AccessEvent._meta.db_table,
-    columns=", ".join(f'"{field.column}"' for field in _INSERT_FIELDS),
-    values=", ".join(["%s"] * len(_INSERT_FIELDS)),
-    pk=f'"{AccessEvent._meta.pk.column}"',
-)
-
-
-def _insert(event: AccessEvent) -> None:
-    params = [
-        field.get_db_prep_save(getattr(event, field.attname), connection)
-        for field in _INSERT_FIELDS
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, params)
-        event.pk = cursor.fetchone()[0]
-    event._state.adding = False
-    event._state.db = connection.alias
 
 
 def _normalise_address(address: str) -> str:
@@ -172,5 +149,5 @@ def access_event_record(
     head_seq, event.prev_hash = _lock_and_read_head()
     event.seq = head_seq + 1
     event.hash = event_hash(event.__dict__)
-    _insert(event)
+    rows.insert(event)  # a statement built once: the ORM compiled it for every event
     return event

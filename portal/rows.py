@@ -64,6 +64,28 @@ def param(model: type[Model], name: str, value):
     return model._meta.get_field(name).get_db_prep_value(value, connection)
 
 
+@functools.cache
+def _insert_statement(model: type[Model]) -> tuple[str, tuple]:
+    fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}".format(  # noqa: S608
+        table=f'"{model._meta.db_table}"',
+        columns=", ".join(f'"{field.column}"' for field in fields),
+        values=", ".join(["%s"] * len(fields)),
+        pk=f'"{model._meta.pk.column}"',
+    )
+    return sql, fields
+
+
+def insert(obj: Model) -> None:
+    """Insert a new row for `obj` as obj.save(force_insert=True) would (without signals)
+    and set its primary key, with a statement built once per model."""
+    sql, fields = _insert_statement(type(obj))
+    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
+    obj.pk = fetch_one(sql, params)[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
 def split(row: tuple, *parts: Part) -> list:
     """Cut one row into consecutive slices, one instance per part, plus what is left over."""
     out, start = [], 0

@@ -90,10 +90,19 @@ def _throttle(membership: Membership, actor: Actor, bsn: str, now: dt.datetime) 
     raise SearchThrottled(count)
 
 
+_ENCOUNTERS_END_SQL = (
+    'UPDATE "consent_encounter" SET "ended_at" = %s, "ended_reason" = %s '
+    'WHERE "user_id" = %s AND "ended_at" IS NULL'
+)
+
+
 def encounters_end(*, user, reason: Encounter.Ended, now: dt.datetime) -> int:
-    return Encounter.objects.filter(user=user, ended_at__isnull=True).update(
-        ended_at=now, ended_reason=reason
-    )
+    """End the user's open encounter (there is at most one); on every search."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ENCOUNTERS_END_SQL, [rows.param(Encounter, "ended_at", now), reason, user.pk]
+        )
+        return cursor.rowcount
 
 
 def _lock_user(user_id: int) -> None:
@@ -152,7 +161,7 @@ def patient_search(
             )
             return SearchResult(found)
         encounters_end(user=membership.user, reason=Encounter.Ended.NEXT_PATIENT, now=now)
-        encounter = Encounter.objects.create(
+        encounter = Encounter(
             public_id=uuid.uuid4(),
             user=membership.user,
             membership=membership,
@@ -161,6 +170,7 @@ def patient_search(
             started_at=now,
             expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
         )
+        rows.insert(encounter)
         access_event_record(
             event_type=EventType.PATIENT_SEARCH,
             action=Action.EXECUTE,
