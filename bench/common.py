@@ -28,7 +28,7 @@ def setup_django() -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))
-    _create_database(os.environ["DATABASE_URL"])
+    create_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -37,7 +37,7 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _create_database(url: str) -> None:
+def create_database(url: str) -> None:
     import psycopg
 
     parts = urlsplit(url)

@@ -21,9 +21,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import ROOT, Simulator, setup_django  # noqa: E402
+from bench.common import ROOT, Simulator, create_database, setup_django  # noqa: E402
 
 DURATION = "10s"
 CONNECTIONS = 8
@@ -42,6 +43,27 @@ FROM d JOIN template t ON t.k = d.i %% (SELECT count(*) FROM template)
 WHERE d.c < 10
 ON CONFLICT (bsn) DO NOTHING
 """
+
+
+def database_url(size: int) -> str:
+    """A database per size, filled once and kept: later runs start at once."""
+    base = os.environ.get(
+        "BENCH_LOOKUP_DATABASE_URL",
+        "postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_lookup",
+    )
+    return f"{base}_{size}"
+
+
+def use_database(size: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    url = database_url(size)
+    create_database(url)
+    os.environ["DATABASE_URL"] = url  # for gunicorn, started from this environment
+    connection.close()
+    connection.settings_dict["NAME"] = urlsplit(url).path.lstrip("/")
+    call_command("migrate", verbosity=0)
 
 
 def fill(target: int) -> int:
@@ -148,29 +170,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wrk(url: str, cookie: str, *, post_body: str | None = None, csrf: str = "") -> dict:
-    script = ""
-    if post_body is not None:
-        script = (
-            f'wrk.method = "POST"\nwrk.body = "{post_body}"\n'
-            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-            f'wrk.headers["X-CSRFToken"] = "{csrf}"\n'
+def wrk(base_url: str, requests: list[dict]) -> dict:
+    """wrk against a list of requests, taken in turn: each a path, a cookie and optionally
+    a form body (POST, with its CSRF token). Many users, as at a real HAP at night: one
+    user searching a thousand times in ten seconds would measure the throttle's history."""
+    entries = ",\n".join(
+        "{{path={path}, cookie={cookie}, body={body}, csrf={csrf}}}".format(
+            path=_lua(r["path"]),
+            cookie=_lua(r["cookie"]),
+            body=_lua(r.get("body", "")),
+            csrf=_lua(r.get("csrf", "")),
         )
+        for r in requests
+    )
+    script = f"""
+local entries = {{
+{entries}
+}}
+local i = 0
+request = function()
+  i = i + 1
+  local e = entries[(i % #entries) + 1]
+  local headers = {{Cookie = e.cookie}}
+  if e.body ~= "" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["X-CSRFToken"] = e.csrf
+    return wrk.format("POST", e.path, headers, e.body)
+  end
+  return wrk.format("GET", e.path, headers)
+end
+"""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{CONNECTIONS}",
-            f"-d{DURATION}",
-            "--latency",
-            "-s",
-            lua.name,
-            "-H",
-            f"Cookie: {cookie}",
-            url,
-        ],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-s", lua.name, base_url],
         capture_output=True,
         text=True,
         check=True,
@@ -190,10 +223,38 @@ def wrk(url: str, cookie: str, *, post_body: str | None = None, csrf: str = "") 
     }
 
 
-def measure(size: int) -> dict:
+def _lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def measure(size: int, users: int) -> dict:
+    """hello, search and summary, each by `users` signed-in nurses in turn, each nurse with
+    a patient of their own (a random one of the `size`)."""
     from summaries.models import Summary
 
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    patients = list(Summary.objects.order_by("?").values_list("bsn", "birth_date")[:users])
+    hello, search, summary = [], [], []
+    run = secrets.token_hex(3)  # fresh users each run: no throttle history from the last one
+    for n, (bsn, birth_date) in enumerate(patients):
+        key, csrf, membership = signed_in_session(f"bench-{run}-{n}")
+        cookie = f"sessionid={key}; csrftoken={csrf}"
+        hello.append({"path": "/bench/hello/", "cookie": cookie})
+        search.append(
+            {
+                "path": "/triage/",
+                "cookie": cookie,
+                "body": f"bsn={bsn}&birth_date={birth_date.isoformat()}",
+                "csrf": csrf,
+            }
+        )
+        # The summary by a second session of the same nurse: a search would end its encounter.
+        key2, _, membership2 = signed_in_session(f"bench-{run}-{n}-summary")
+        encounter = consented_encounter(membership2, bsn, birth_date)
+        summary.append(
+            {"path": f"/triage/{encounter}/samenvatting/", "cookie": f"sessionid={key2}"}
+        )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -219,24 +280,14 @@ def measure(size: int) -> dict:
     )
     try:
         time.sleep(3)
-        base = f"http://127.0.0.1:{port}"
-        patient = Summary.objects.order_by("?").values_list("bsn", "birth_date").first()
-        key, csrf, membership = signed_in_session("bench-search")
-        cookie = f"sessionid={key}; csrftoken={csrf}"
-        hello = wrk(f"{base}/bench/hello/", cookie)
-        search = wrk(
-            f"{base}/triage/",
-            cookie,
-            post_body=f"bsn={patient[0]}&birth_date={patient[1].isoformat()}",
-            csrf=csrf,
-        )
-        key2, _, membership2 = signed_in_session("bench-summary")
-        encounter = consented_encounter(membership2, *patient)
-        summary = wrk(f"{base}/triage/{encounter}/samenvatting/", f"sessionid={key2}")
+        results = {
+            name: wrk(base_url, requests)
+            for name, requests in (("hello", hello), ("search", search), ("summary", summary))
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    return {"size": size, "hello": hello, "search": search, "summary": summary}
+    return {"size": size, "users": users, **results}
 
 
 def report(runs: list[dict]) -> str:
@@ -263,7 +314,8 @@ def report(runs: list[dict]) -> str:
     lines.append("")
     lines.append(
         "Goals: p50 ≤ 4× hello, p99 ≤ 10× hello, throughput ≥ 0.35× hello. "
-        f"wrk: 2 threads, {CONNECTIONS} connections, {DURATION} per request; gunicorn: "
+        f"wrk: 2 threads, {CONNECTIONS} connections, {DURATION} per request, "
+        f"{runs[0]['users']} signed-in nurses taking turns, each with a patient of their own; gunicorn: "
         "4 sync workers, production settings (DEBUG off)."
     )
     return "\n".join(lines)
@@ -272,18 +324,19 @@ def report(runs: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--users", type=int, default=50, help="signed-in nurses taking turns")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
-    os.environ.setdefault(
-        "BENCH_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_lookup"
-    )
+    sizes = [int(s) for s in args.sizes.split(",")]
+    os.environ["BENCH_DATABASE_URL"] = database_url(sizes[0])
     setup_django()
     runs = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in sizes:
+        use_database(size)
         have = fill(size)
         print(f"measuring at {have:,} patients", file=sys.stderr)
-        runs.append(measure(have))
+        runs.append(measure(have, args.users))
     print(report(runs))
 
 
