@@ -6,8 +6,6 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from portal.identifiers import bsn_is_valid
 from summaries.fhir import read, sections
 from summaries.fhir.model import (
@@ -191,7 +189,7 @@ def build_summary(
         if target is not None and target not in source:
             source.append(target)
             placement.setdefault(index.key_of(target), "patient (GP and practice)")
-    source_bytes = orjson.dumps(source)
+    source_bytes = index.json_array(source)
     updated = read.text_of((patient.get("meta") or {}).get("lastUpdated"))
     return PatientSummary(
         bsn=bsn,

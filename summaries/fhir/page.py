@@ -113,11 +113,53 @@ def inspect(value: Any, limit: int) -> tuple[int, list[Any]]:
         level = deeper
 
 
+def _orjson_max_nesting() -> int:
+    """How many levels of containers orjson serialises (its own fixed limit, 254 in 3.x)."""
+    low, high = 1, 1024
+    while low < high:
+        middle = (low + high + 1) // 2
+        nested: list = []
+        for _ in range(middle - 1):
+            nested = [nested]
+        try:
+            orjson.dumps(nested)
+        except orjson.JSONEncodeError:
+            high = middle - 1
+        else:
+            low = middle
+    return low
+
+
+ORJSON_MAX_NESTING = _orjson_max_nesting()
+
+
+def all_within_depth(resources: list[dict], limit: int) -> bool:
+    """True when no resource nests deeper than limit, in one C-speed pass.
+
+    Walking every container in Python costs as much as decoding the page. orjson
+    refuses to go deeper than ORJSON_MAX_NESTING; wrapped in just enough lists,
+    the resources hit that wall exactly when one of them is deeper than limit.
+    False means "not sure" (a limit beyond orjson's): then each resource is walked.
+    """
+    padding = ORJSON_MAX_NESTING - 1 - limit
+    if padding < 0:
+        return False
+    wrapped: list = resources
+    for _ in range(padding):
+        wrapped = [wrapped]
+    try:
+        orjson.dumps(wrapped)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
 @dataclass
 class _Entry:
     resource: dict
     full_url: str
     position: str  # "entry[3]" or "entry[3].entry[0]", for reasons that point to it
+    key: str = ""  # "Type/id", once its resource type is known to be one
 
 
 def _flatten(bundle: dict, prefix: str = "") -> list[_Entry]:
@@ -181,22 +223,32 @@ def _dump(resources: list[dict]) -> bytes:
             return repr(resources)[: 1024 * 1024].encode()
 
 
+def _json_or_none(resource: dict) -> bytes | None:
+    try:
+        return orjson.dumps(resource)
+    except orjson.JSONEncodeError:
+        return None  # deeper than orjson goes: the source is written as a whole, and fails
+
+
 class _Index:
-    """Find resources on the page by reference: Type/id, full URL, or BSN."""
+    """Find resources on the page by reference: Type/id, full URL, or BSN; and their JSON."""
 
     def __init__(self, entries: list[_Entry]) -> None:
         self.by_key: dict[str, dict] = {}
         self.by_url: dict[str, dict] = {}
         self.patient_by_bsn: dict[str, str] = {}
         self._keys: dict[int, str] = {}
+        self._json: dict[int, bytes | None] = {}
         for entry in entries:
-            key = key_of(entry.resource)
-            self._keys[id(entry.resource)] = key
-            self.by_key.setdefault(key, entry.resource)
+            resource, key = entry.resource, entry.key
+            self._keys[id(resource)] = key
+            # Each resource is written once; a summary's source is these parts joined.
+            self._json[id(resource)] = _json_or_none(resource)
+            self.by_key.setdefault(key, resource)
             if entry.full_url:
-                self.by_url.setdefault(entry.full_url, entry.resource)
-            if entry.resource["resourceType"] == "Patient":
-                bsn = read.identifier_value(entry.resource, read.BSN_SYSTEMS)
+                self.by_url.setdefault(entry.full_url, resource)
+            if resource["resourceType"] == "Patient":
+                bsn = read.identifier_value(resource, read.BSN_SYSTEMS)
                 if bsn:
                     self.patient_by_bsn.setdefault(bsn, key)
 
@@ -228,19 +280,66 @@ class _Index:
         key = self.key(reference)
         return self.by_key.get(key) if key else None
 
+    def json_of(self, resource: dict) -> bytes | None:
+        return self._json.get(id(resource))
 
-def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -> PageResult:
-    """Read one page; raise PageError when the page as a whole is unusable."""
-    limits = limits or Limits()
-    bundle = decode(data, limits)
-    result = PageResult(
-        snapshot=_parse_instant((bundle.get("meta") or {}).get("lastUpdated")),
-        next_url=_next_url(bundle),
-        total=bundle.get("total") if isinstance(bundle.get("total"), int) else None,
-    )
+    def json_array(self, resources: list[dict]) -> bytes:
+        """The same bytes as orjson.dumps(resources), from each resource's JSON."""
+        parts = [self._json.get(id(resource)) for resource in resources]
+        if any(part is None for part in parts):
+            return orjson.dumps(resources)
+        return b"[" + b",".join(parts) + b"]"  # type: ignore[arg-type]
+
+
+class _References:
+    """The references in each resource on the page, walked for when first asked."""
+
+    def __init__(self, index: _Index, walked: dict[str, list[Any]], max_depth: int) -> None:
+        self._index = index
+        self._found = walked
+        self._max_depth = max_depth
+
+    def of(self, resource: dict) -> list[Any]:
+        key = self._index.key_of(resource)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = inspect(resource, self._max_depth)[1]
+        return found
+
+
+def _escaped(text: str) -> bytes:
+    return orjson.dumps(text)[1:-1]
+
+
+def _needles(unassigned: dict[str, dict], index: _Index) -> dict[str, list[bytes]] | None:
+    """Text that a resource's JSON must hold to refer to each of these resources.
+
+    A reference that finds one names its id, or its entry's full URL. Only a
+    number or boolean "reference" could match a full URL without "/" or ":";
+    with such a URL on the page there is no telling (None).
+    """
+    needles = {key: [_escaped(key.partition("/")[2])] for key in unassigned}
+    for url, resource in index.by_url.items():
+        key = index.key_of(resource)
+        if key in needles:
+            if "/" not in url and ":" not in url:
+                return None
+            needles[key].append(_escaped(url))
+    return needles
+
+
+def _checked(
+    flattened: list[_Entry], limits: Limits, result: PageResult
+) -> tuple[list[_Entry], dict[str, list[Any]]]:
+    """Entries of a known resource type and nested within the limit, each resource once.
+
+    Also the references of the resources that had to be walked for their depth.
+    """
+    within_depth = all_within_depth([e.resource for e in flattened], limits.max_depth)
     entries: list[_Entry] = []
     references: dict[str, list[Any]] = {}
-    for entry in _flatten(bundle):
+    seen: set[str] = set()
+    for entry in flattened:
         resource = entry.resource
         kind = resource.get("resourceType")
         if not isinstance(kind, str) or kind not in RESOURCE_TYPES:
@@ -255,65 +354,118 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
             )
             continue
         key = key_of(resource)
-        depth, refs = inspect(resource, limits.max_depth)
-        if depth > limits.max_depth:
-            result.quarantine.append(
-                Quarantine(
-                    reason=f"{key}: nested more than {limits.max_depth} levels deep "
-                    "(SUMMARY_MAX_DEPTH)",
-                    resource_type=kind,
-                    resource_id=read.text_of(resource.get("id"))[:64],
-                    payload=_dump([resource]),
-                    keys=(key,),
+        if not within_depth:
+            depth, refs = inspect(resource, limits.max_depth)
+            if depth > limits.max_depth:
+                result.quarantine.append(
+                    Quarantine(
+                        reason=f"{key}: nested more than {limits.max_depth} levels deep "
+                        "(SUMMARY_MAX_DEPTH)",
+                        resource_type=kind,
+                        resource_id=read.text_of(resource.get("id"))[:64],
+                        payload=_dump([resource]),
+                        keys=(key,),
+                    )
                 )
-            )
-            continue
-        if key in references:
+                continue
+            references.setdefault(key, refs)
+        if key in seen:
             continue  # the same resource twice on one page
-        references[key] = refs
+        seen.add(key)
+        entry.key = key
         entries.append(entry)
+    return entries, references
 
-    result.fhir_version = _fhir_version(entries)
-    index = _Index(entries)
+
+def _owner(resource: dict, index: _Index) -> str | None:
+    """The patient a resource is about, by its first filled subject/patient/beneficiary."""
+    for name in PATIENT_FIELDS:
+        value = resource.get(name)
+        if value:
+            return index.key(value)
+    return None
+
+
+def _group(entries: list[_Entry], index: _Index) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+    """Resources per patient, and those without a patient of their own."""
     groups: dict[str, list[dict]] = defaultdict(list)
     unassigned: dict[str, dict] = {}
     for entry in entries:
         resource = entry.resource
         if resource["resourceType"] == "Patient":
-            groups.setdefault(index.key_of(resource), [])
+            groups.setdefault(entry.key, [])
             continue
-        owner = next((index.key(resource[f]) for f in PATIENT_FIELDS if resource.get(f)), None)
+        owner = _owner(resource, index)
         if owner:
             groups[owner].append(resource)
         else:
-            unassigned[index.key_of(resource)] = resource
+            unassigned[entry.key] = resource
+    return groups, unassigned
 
-    # Resources without a patient of their own (a SOEP line, a medicinal
-    # product, the GP) join every group whose resources refer to them.
-    used: dict[str, set[str]] = defaultdict(set)  # shared resource -> groups using it
+
+def _join_shared(
+    groups: dict[str, list[dict]],
+    unassigned: dict[str, dict],
+    index: _Index,
+    references: _References,
+) -> dict[str, set[str]]:
+    """Resources without a patient of their own (a SOEP line, a medicinal product,
+    the GP) join every group whose resources refer to them. Returns the groups
+    that each one joined."""
+    used: dict[str, set[str]] = defaultdict(set)
     if not unassigned:
-        groups_to_join = {}
-    else:
-        groups_to_join = groups
-    for owner, members in groups_to_join.items():
+        return used
+    needles = _needles(unassigned, index)
+    for owner, members in groups.items():
         patient = index.by_key.get(owner)
         seen = {index.key_of(m) for m in members}
         queue = list(members) + ([patient] if patient else [])
-        while queue:
+        unseen = list(unassigned)
+        while queue and unseen:  # once all have joined, nothing more can
             current = queue.pop()
-            for reference in references.get(index.key_of(current), ()):
+            if not _may_refer(index.json_of(current), unseen, needles):
+                continue
+            for reference in references.of(current):
                 target_key = index.key(reference)
                 if target_key in unassigned and target_key not in seen:
                     seen.add(target_key)
                     used[target_key].add(owner)
                     members.append(unassigned[target_key])
                     queue.append(unassigned[target_key])
+                    unseen.remove(target_key)
+    return used
+
+
+def _may_refer(text: bytes | None, keys: list[str], needles: dict[str, list[bytes]] | None) -> bool:
+    """False when a resource's JSON cannot hold a reference to any of these keys."""
+    if text is None or needles is None:
+        return True
+    return any(needle in text for key in keys for needle in needles[key])
+
+
+def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -> PageResult:
+    """Read one page; raise PageError when the page as a whole is unusable."""
+    limits = limits or Limits()
+    bundle = decode(data, limits)
+    result = PageResult(
+        snapshot=_parse_instant((bundle.get("meta") or {}).get("lastUpdated")),
+        next_url=_next_url(bundle),
+        total=bundle.get("total") if isinstance(bundle.get("total"), int) else None,
+    )
+    entries, walked = _checked(_flatten(bundle), limits, result)
+    result.fhir_version = _fhir_version(entries)
+    index = _Index(entries)
+    references = _References(index, walked, limits.max_depth)
+    groups, unassigned = _group(entries, index)
+    used = _join_shared(groups, unassigned, index, references)
     # A PractitionerRole that ties a group's GP to its practice belongs with them,
     # even when nothing refers to the role itself.
     for key, resource in unassigned.items():
         if key in used or resource["resourceType"] not in SHARED_TYPES:
             continue
-        owners = set().union(*(used.get(index.key(r) or "", set()) for r in references[key]))
+        owners = set().union(
+            *(used.get(index.key(r) or "", set()) for r in references.of(resource))
+        )
         for owner in owners:
             groups[owner].append(resource)
             used[key].add(owner)
