@@ -25,6 +25,12 @@ def _fields(part: Part) -> tuple:
     return tuple(field for field in model._meta.concrete_fields if field.name not in left_out)
 
 
+def only(model: type[Model], *names: str) -> Part:
+    """A part with the primary key and these fields; the others deferred."""
+    keep = {model._meta.pk.name, *names}
+    return (model, tuple(f.name for f in model._meta.concrete_fields if f.name not in keep))
+
+
 def _model(part: Part) -> type[Model]:
     return part[0] if isinstance(part, tuple) else part
 

@@ -56,8 +56,9 @@ def consent_decision_for(
 # What the page shows: the typed sections and the practice, not the source bundle. Read on
 # every summary page, so in SQL written once (portal/rows.py says why).
 _SUMMARY_PART = (Summary, ("source",))
+_PRACTICE_PART = rows.only(GpPractice, "name", "agb", "ura")
 _SUMMARY_SQL = (
-    f"SELECT {rows.columns(_SUMMARY_PART, 's')}, {rows.columns(GpPractice, 'p')} "  # noqa: S608
+    f"SELECT {rows.columns(_SUMMARY_PART, 's')}, {rows.columns(_PRACTICE_PART, 'p')} "  # noqa: S608
     'FROM "summaries_summary" s JOIN "summaries_gppractice" p ON p."id" = s."practice_id" '
     'WHERE s."id" = %s AND s."bsn" = %s'
 )
@@ -67,7 +68,7 @@ def _summary_to_show(encounter: Encounter) -> Summary | None:
     row = rows.fetch_one(_SUMMARY_SQL, [encounter.summary_id, encounter.patient_bsn])
     if row is None:
         return None  # purged since the search (a refusal registered meanwhile)
-    summary, summary.practice = rows.split(row, _SUMMARY_PART, GpPractice)
+    summary, summary.practice = rows.split(row, _SUMMARY_PART, _PRACTICE_PART)
     return summary
 
 

@@ -1,0 +1,75 @@
+"""portal.rows: hand-written SQL in, ordinary model instances out, as the ORM would give."""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from consent.models import Encounter, PointOfCareConsent
+from portal import rows
+from portal.models import Membership, Organisation
+from summaries.models import GpPractice, Summary
+from tests.factories import MembershipFactory
+from tests.triage.fixtures import CONSENTED, patients  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY_WITHOUT_SOURCE = (Summary, ("source",))
+
+
+def test_a_row_becomes_the_instances_the_orm_would_load(patients):  # noqa: F811
+    summary_part, practice_part = SUMMARY_WITHOUT_SOURCE, rows.only(GpPractice, "name")
+    row = rows.fetch_one(
+        f"SELECT {rows.columns(summary_part, 's')}, {rows.columns(practice_part, 'p')}, 42 "
+        'FROM "summaries_summary" s JOIN "summaries_gppractice" p ON p."id" = s."practice_id" '
+        'WHERE s."bsn" = %s',
+        [CONSENTED],
+    )
+    summary, practice, extra = rows.split(row, summary_part, practice_part)
+    loaded = Summary.objects.select_related("practice").get(bsn=CONSENTED)
+    assert summary.pk == loaded.pk and summary.birth_date == loaded.birth_date
+    assert summary.sections == loaded.sections  # JSON decoded, as the field does
+    assert summary.fetched_at == loaded.fetched_at and summary.fetched_at.tzinfo is not None
+    assert summary.get_deferred_fields() == {"source"}
+    assert (practice.pk, practice.name) == (loaded.practice.pk, "Praktijk Zuid")
+    assert "token" in practice.get_deferred_fields()
+    assert extra == 42
+
+
+def test_the_empty_side_of_an_outer_join_is_none():
+    membership = MembershipFactory()
+    encounter = Encounter.objects.create(
+        public_id=uuid.uuid4(),
+        user=membership.user,
+        membership=membership,
+        patient_bsn=CONSENTED,
+        started_at=timezone.now(),
+        expires_at=timezone.now(),
+    )
+    row = rows.fetch_one(
+        f"SELECT {rows.columns(Encounter, 'e')}, {rows.columns(PointOfCareConsent, 'c')} "
+        'FROM "consent_encounter" e '
+        'LEFT JOIN "consent_pointofcareconsent" c ON c."encounter_id" = e."id" WHERE e."id" = %s',
+        [encounter.pk],
+    )
+    loaded, consent = rows.split(row, Encounter, PointOfCareConsent)
+    assert consent is None
+    assert loaded.public_id == encounter.public_id  # a UUID again, not text
+
+
+def test_insert_writes_the_row_and_sets_the_key():
+    organisation = Organisation(kind=Organisation.Kind.HAP, name="HAP Noord", ura="90000017")
+    rows.insert(organisation)
+    assert organisation.pk is not None and not organisation._state.adding
+    stored = Organisation.objects.get(pk=organisation.pk)
+    assert (stored.kind, stored.name, stored.ura, stored.agb) == (
+        "hap",
+        "HAP Noord",
+        "90000017",
+        "",
+    )
+    membership = Membership(
+        user=MembershipFactory().user, organisation=stored, role="triage", uzi_role_code="30.000"
+    )
+    rows.insert(membership)
+    assert Membership.objects.get(pk=membership.pk).organisation == stored
