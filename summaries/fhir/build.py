@@ -92,6 +92,17 @@ def gp_info(patient: dict, index: _Index) -> GpInfo:
         elif kind == "PractitionerRole":
             practitioner = practitioner or index.resolve(target.get("practitioner")) or {}
             organisation = organisation or index.resolve(target.get("organization")) or {}
+    # Most patients on a page share their GP: read each GP and practice once a page.
+    pair = (
+        index.key_of(practitioner) if practitioner else "",
+        index.key_of(organisation) if organisation else "",
+    )
+    if pair not in index.gp_infos:
+        index.gp_infos[pair] = _gp_info(practitioner, organisation)
+    return index.gp_infos[pair]
+
+
+def _gp_info(practitioner: dict, organisation: dict) -> GpInfo:
     return GpInfo(
         name=read.human_name(practitioner) if practitioner else "",
         uzi=read.identifier_value(practitioner, read.UZI_SYSTEMS) or "",

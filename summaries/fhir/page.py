@@ -13,7 +13,7 @@ import orjson
 from portal.identifiers import bsn_is_valid
 from summaries.fhir import read
 from summaries.fhir.build import build_summary
-from summaries.fhir.model import Limits, PatientSummary
+from summaries.fhir.model import GpInfo, Limits, PatientSummary
 from summaries.fhir.resource_types import RESOURCE_TYPES
 from summaries.fhir.sections import FieldError, key_of
 from summaries.fhir.xml import FhirXmlError, resource_from_xml
@@ -239,6 +239,7 @@ class _Index:
         self.patient_by_bsn: dict[str, str] = {}
         self._keys: dict[int, str] = {}
         self._json: dict[int, bytes | None] = {}
+        self.gp_infos: dict[tuple[str, str], GpInfo] = {}  # by "Type/id" of GP and practice
         for entry in entries:
             resource, key = entry.resource, entry.key
             self._keys[id(resource)] = key
@@ -324,7 +325,8 @@ def _needles(unassigned: dict[str, dict], index: _Index) -> dict[str, list[bytes
         if key in needles:
             if "/" not in url and ":" not in url:
                 return None
-            needles[key].append(_escaped(url))
+            if needles[key][0] not in _escaped(url):  # a URL with the id in it adds nothing
+                needles[key].append(_escaped(url))
     return needles
 
 
@@ -421,10 +423,12 @@ def _join_shared(
         seen = {index.key_of(m) for m in members}
         queue = list(members) + ([patient] if patient else [])
         unseen = list(unassigned)
+        signs = _signs(unseen, needles)
         while queue and unseen:  # once all have joined, nothing more can
             current = queue.pop()
-            if not _may_refer(index.json_of(current), unseen, needles):
-                continue
+            text = index.json_of(current)
+            if signs is not None and text is not None and not any(map(text.__contains__, signs)):
+                continue  # its JSON names none of them: no reference in it can
             for reference in references.of(current):
                 target_key = index.key(reference)
                 if target_key in unassigned and target_key not in seen:
@@ -433,14 +437,15 @@ def _join_shared(
                     members.append(unassigned[target_key])
                     queue.append(unassigned[target_key])
                     unseen.remove(target_key)
+                    signs = _signs(unseen, needles)
     return used
 
 
-def _may_refer(text: bytes | None, keys: list[str], needles: dict[str, list[bytes]] | None) -> bool:
-    """False when a resource's JSON cannot hold a reference to any of these keys."""
-    if text is None or needles is None:
-        return True
-    return any(needle in text for key in keys for needle in needles[key])
+def _signs(keys: list[str], needles: dict[str, list[bytes]] | None) -> list[bytes] | None:
+    """The text a resource's JSON must hold to refer to any of these keys (None: unknown)."""
+    if needles is None:
+        return None
+    return [needle for key in keys for needle in needles[key]]
 
 
 def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -> PageResult:

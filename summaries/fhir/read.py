@@ -22,6 +22,7 @@ UZI_SYSTEMS = frozenset(
 ICPC_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icpc-1-nl", "http://hl7.org/fhir/sid/icpc-1"})
 LOINC = "http://loinc.org"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+CONTAINERS = (dict, list)  # a tuple: `dict | list` would build a new union on every call
 
 
 def as_list(value: Any) -> list:
@@ -39,7 +40,7 @@ def text_of(value: Any) -> str:
     """A primitive as text: strings as they are, numbers without float noise."""
     if type(value) is str:
         return value.strip()
-    if value is None or isinstance(value, dict | list):
+    if value is None or isinstance(value, CONTAINERS):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"

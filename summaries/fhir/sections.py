@@ -25,6 +25,7 @@ EPISODE_TITLES = (
 )
 SOAP_SNOMED = {"255362007": "s", "260224007": "o", "129265001": "e", "129271007": "p"}
 JOURNAL_LINE_TYPES = "http://fhir.nl/fhir/NamingSystem/journaalregeltypen"
+LOINC_SYSTEMS = frozenset({read.LOINC})
 INACTIVE = {
     "inactive",
     "resolved",
@@ -262,7 +263,7 @@ def lab_result(resource: dict, resolve: Resolver) -> LabResult | NotShown:
     interpretation = read.text_of(
         (read.first(read.codings(resource.get("interpretation"))) or {}).get("code")
     )
-    loinc = read.code_in(resource.get("code"), {read.LOINC}) or {}
+    loinc = read.code_in(resource.get("code"), LOINC_SYSTEMS) or {}
     return LabResult(
         name=name,
         date=read.date_of(
@@ -280,10 +281,13 @@ def lab_result(resource: dict, resolve: Resolver) -> LabResult | NotShown:
     )
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
 def plain_text(div: Any) -> str:
-    """Text of a narrative div, for SOEP lines: tags out, entities decoded."""
-    text = re.sub(r"<[^>]+>", " ", read.text_of(div) if not isinstance(div, str) else div)
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    """Text of a narrative div, for SOEP lines: tags out, entities decoded, spaces collapsed."""
+    text = TAG.sub(" ", read.text_of(div) if not isinstance(div, str) else div)
+    return " ".join(html.unescape(text).split())  # split() and re's \s: the same whitespace
 
 
 def soap_letter(concept: Any) -> str:
@@ -331,7 +335,7 @@ def composition(resource: dict, resolve: Resolver) -> JournalEntry | NotShown:
         if not texts and section.get("text"):
             texts.append(plain_text((section["text"] or {}).get("div")))
         if letter:
-            lines[letter].extend(t for t in texts if t)
+            lines[letter].extend(filter(None, texts))
     if not any(lines.values()):
         return NotShown("a composition without SOEP lines")
     encounter = resolve(resource.get("encounter")) or {}
@@ -343,5 +347,11 @@ def composition(resource: dict, resolve: Resolver) -> JournalEntry | NotShown:
     )
     icpc = icpc or _icpc(read.first(encounter.get("reasonCode")) or encounter.get("reason"))
     return JournalEntry(
-        date=date, contact=contact, icpc=icpc, **{k: " ".join(v) for k, v in lines.items()}
+        date=date,
+        contact=contact,
+        icpc=icpc,
+        s=" ".join(lines["s"]),
+        o=" ".join(lines["o"]),
+        e=" ".join(lines["e"]),
+        p=" ".join(lines["p"]),
     )
