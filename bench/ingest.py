@@ -1,7 +1,7 @@
 """Ingest benchmark (issue 3): not a test; every figure is a ratio against a baseline
 measured in the same run, or a rate with the sizes it was measured on.
 
-    make bench-ingest            # or: .venv/bin/python bench/ingest.py [--small]
+    make bench-ingest            # or: .venv/bin/python bench/ingest.py [--small] [--parse-only]
 
 1. parse + validate a page vs orjson.loads of the same bytes (and fhir.resources, R4B)
 2. the store stage vs a raw COPY of the same rows into the same table and indexes
@@ -238,7 +238,7 @@ def bench_end_to_end(total: int, per_practice: int, worker_concurrency: int) -> 
     }
 
 
-def report(parse: dict, store: dict, runs: list[dict]) -> str:
+def parse_report(parse: dict) -> list[str]:
     lines = []
     add = lines.append
     add("### Parse + validate vs orjson.loads (same bytes)")
@@ -259,6 +259,12 @@ def report(parse: dict, store: dict, runs: list[dict]) -> str:
         f"| orjson.loads + fhir.resources R4B `model_validate` of every resource (reference) | "
         f"{parse['models'] * 1000:.0f} ms | {parse['models'] / parse['loads']:.1f}× | — |"
     )
+    return lines
+
+
+def report(parse: dict, store: dict, runs: list[dict]) -> str:
+    lines = parse_report(parse)
+    add = lines.append
     add("")
     add("### Store stage vs raw COPY (same rows, same table and indexes)")
     add("")
@@ -341,6 +347,9 @@ def report(parse: dict, store: dict, runs: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="a quick run (2k / 10k)")
+    parser.add_argument(
+        "--parse-only", action="store_true", help="only parse + validate vs orjson.loads"
+    )
     args = parser.parse_args()
     setup_django()
 
@@ -348,7 +357,7 @@ def main() -> None:
         "--practices",
         "1",
         "--patients-per-practice",
-        "2000" if args.small else "10000",
+        "2000" if args.small or args.parse_only else "10000",
         "--seed",
         "5",
         "--page-size",
@@ -363,6 +372,9 @@ def main() -> None:
     print(f"fetched {len(pages)} pages", file=sys.stderr)
     parse = bench_parse(pages[:20])
     print("parse done", file=sys.stderr)
+    if args.parse_only:
+        print("\n".join(parse_report(parse)))
+        return
     store = bench_store(pages)
     print("store done", file=sys.stderr)
     sizes = (
