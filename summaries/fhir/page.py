@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,28 +155,33 @@ def all_within_depth(resources: list[dict], limit: int) -> bool:
     return True
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     resource: dict
     full_url: str
-    position: str  # "entry[3]" or "entry[3].entry[0]", for reasons that point to it
+    prefix: str  # "" or "entry[3].resource.", the bundles around it
+    number: int  # its place in the innermost bundle
     key: str = ""  # "Type/id", once its resource type is known to be one
+
+    @property
+    def position(self) -> str:
+        """ "entry[3]" or "entry[3].resource.entry[0]", for reasons that point to it."""
+        return f"{self.prefix}entry[{self.number}]"
 
 
 def _flatten(bundle: dict, prefix: str = "") -> list[_Entry]:
     out = []
     for i, entry in enumerate(read.as_list(bundle.get("entry"))):
-        position = f"{prefix}entry[{i}]"
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
-            out.extend(_flatten(resource, position + ".resource."))
+            out.extend(_flatten(resource, f"{prefix}entry[{i}].resource."))
         elif isinstance(resource, dict):
             full_url = read.text_of(entry.get("fullUrl"))
             if not resource.get("id") and full_url:
                 # Transaction and batch bundles may leave ids out and name
                 # resources by fullUrl (urn:uuid:…, urn:oid:…): known by its last part.
                 resource["id"] = full_url.rstrip("/").replace(":", "/").rsplit("/", 1)[-1][:64]
-            out.append(_Entry(resource, full_url, position))
+            out.append(_Entry(resource, full_url, prefix, i))
     return out
 
 
@@ -276,6 +282,9 @@ class _Index:
     def key_of(self, resource: dict) -> str:
         """ "Type/id" of a resource on this page, computed once."""
         return self._keys.get(id(resource)) or key_of(resource)
+
+    def keys_of(self, *groups: list[dict]) -> tuple[str, ...]:
+        return tuple(self.key_of(resource) for group in groups for resource in group)
 
     def resolve(self, reference: Any) -> dict | None:
         key = self.key(reference)
@@ -420,9 +429,9 @@ def _join_shared(
     needles = _needles(unassigned, index)
     for owner, members in groups.items():
         patient = index.by_key.get(owner)
-        seen = {index.key_of(m) for m in members}
         queue = list(members) + ([patient] if patient else [])
-        unseen = list(unassigned)
+        # Not joined yet (a member's own key is never among them: it has a patient).
+        unseen = dict.fromkeys(unassigned)
         signs = _signs(unseen, needles)
         while queue and unseen:  # once all have joined, nothing more can
             current = queue.pop()
@@ -431,17 +440,16 @@ def _join_shared(
                 continue  # its JSON names none of them: no reference in it can
             for reference in references.of(current):
                 target_key = index.key(reference)
-                if target_key in unassigned and target_key not in seen:
-                    seen.add(target_key)
+                if target_key in unseen:
+                    del unseen[target_key]
                     used[target_key].add(owner)
                     members.append(unassigned[target_key])
                     queue.append(unassigned[target_key])
-                    unseen.remove(target_key)
                     signs = _signs(unseen, needles)
     return used
 
 
-def _signs(keys: list[str], needles: dict[str, list[bytes]] | None) -> list[bytes] | None:
+def _signs(keys: Iterable[str], needles: dict[str, list[bytes]] | None) -> list[bytes] | None:
     """The text a resource's JSON must hold to refer to any of these keys (None: unknown)."""
     if needles is None:
         return None
@@ -497,7 +505,6 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
     seen_bsns: set[str] = set()
     for owner, members in groups.items():
         patient = index.by_key.get(owner)
-        keys = tuple(index.key_of(r) for r in ([patient] if patient else []) + members)
         if patient is None:
             what = (
                 f"patient BSN {owner[4:]} is referred to by identifier"
@@ -512,7 +519,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                     resource_id=owner.split("/")[-1][:64],
                     patient_bsn=owner[4:] if owner.startswith("bsn:") else "",
                     payload=_dump(members),
-                    keys=keys,
+                    keys=index.keys_of([patient] if patient else [], members),
                 )
             )
             continue
@@ -528,7 +535,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                     resource_id=read.text_of(patient.get("id"))[:64],
                     patient_bsn=_plain_bsn(patient),
                     payload=_dump([patient, *members]),
-                    keys=keys,
+                    keys=index.keys_of([patient] if patient else [], members),
                 )
             )
             continue
@@ -540,7 +547,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                     resource_id=read.text_of(patient.get("id"))[:64],
                     patient_bsn=built.bsn,
                     payload=built.source_bytes,
-                    keys=keys,
+                    keys=index.keys_of([patient] if patient else [], members),
                 )
             )
             continue
@@ -554,7 +561,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                     resource_id=read.text_of(patient.get("id"))[:64],
                     patient_bsn=built.bsn,
                     payload=built.source_bytes,
-                    keys=keys,
+                    keys=index.keys_of([patient] if patient else [], members),
                 )
             )
             continue
