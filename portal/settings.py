@@ -129,6 +129,17 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Every patient page repeats the same few statements; planning them cost PostgreSQL
+        # more than running them (docs/performance.md, "Lookup"). Server-side binding lets
+        # psycopg prepare a statement after its 5th use on a connection. Behind a
+        # transaction-mode pooler (PgBouncer without prepared-statement support) set
+        # DATABASE_PREPARE_THRESHOLD=off.
+        threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True,
+            prepare_threshold=None if threshold == "off" else int(threshold),
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

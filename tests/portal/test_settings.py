@@ -12,7 +12,9 @@ SHOW = (
     "from portal.celery import app; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
     "'name': str(s.DATABASES['default']['NAME']), 'eager': app.conf.task_always_eager, "
-    "'broker': app.conf.broker_url, 'debug': s.DEBUG}))"
+    "'broker': app.conf.broker_url, 'debug': s.DEBUG, "
+    "'options': {k: v for k, v in s.DATABASES['default'].get('OPTIONS', {}).items() "
+    "if k in ('server_side_binding', 'prepare_threshold')}}))"
 )
 
 
@@ -55,6 +57,18 @@ def test_with_urls_the_portal_uses_postgresql_and_the_redis_broker(tmp_path):
     assert shown["name"] == "spoed"
     assert shown["eager"] is False
     assert shown["broker"] == "redis://cache.example:6379/3"
+    # Statements prepared by the server after their 5th use on a connection.
+    assert shown["options"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path):
+    result = run_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u:p@db.example:5432/spoed",
+        DATABASE_PREPARE_THRESHOLD="off",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["options"]["prepare_threshold"] is None
 
 
 def test_without_debug_the_portal_refuses_to_start_without_a_secret_key(tmp_path):
