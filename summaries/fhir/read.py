@@ -68,11 +68,17 @@ def codings(concept: Any) -> list[dict]:
 
 
 def code_in(concept: Any, systems: frozenset[str] | set[str]) -> dict | None:
-    return next((c for c in codings(concept) if c.get("system") in systems), None)
+    for coding in codings(concept):
+        if coding.get("system") in systems:
+            return coding
+    return None
 
 
 def concept_text(concept: Any) -> str:
     """What a person reads for a concept: its text, else the first display, else a code."""
+    if type(concept) is dict and type(concept.get("text")) is str:  # the common case
+        if text := concept["text"].strip():
+            return text
     for item in as_list(concept):
         if isinstance(item, dict) and (text := text_of(item.get("text"))):
             return text
@@ -102,16 +108,15 @@ def identifier_value(resource: dict, systems: frozenset[str]) -> str | None:
 
 
 def extension_value(element: Any, url: str) -> Any:
-    for ext in as_list(_ext_holder(element)):
+    extensions = element.get("extension") if isinstance(element, dict) else None
+    if not extensions:
+        return None  # most elements have none
+    for ext in as_list(extensions):
         if isinstance(ext, dict) and ext.get("url") == url:
             for key, value in ext.items():
                 if key.startswith("value"):
                     return value
     return None
-
-
-def _ext_holder(element: Any) -> Any:
-    return element.get("extension") if isinstance(element, dict) else None
 
 
 def date_of(value: Any) -> str:
