@@ -41,53 +41,84 @@ def requester_scope(membership: Membership) -> Scope:
     return Scope.SEH if membership.organisation.kind == Organisation.Kind.SEH else Scope.HAP
 
 
-# How many different patients the user searched in the last hour, and whether this BSN
-# was one of them: one aggregate over the user's own recent searches (index
-# audit_event_user_time), asked before every search.
-_RECENT_PATIENTS_SQL = (
-    'SELECT count(DISTINCT "patient_bsn"), '
-    'coalesce(max(CASE WHEN "patient_bsn" = %s THEN 1 ELSE 0 END), 0) '
-    'FROM "audit_accessevent" WHERE "user_username" = %s AND "occurred_at" >= %s '
-    'AND "event_type" = %s AND "patient_bsn" <> \'\''
+@dataclass(frozen=True)
+class _Facts:
+    recent_patients: int  # different patients this user searched in the last hour
+    seen_recently: bool  # this BSN among them
+    registered: Registered
+    summary_id: int | None  # only the id, nothing of the content
+
+
+# Everything a search decides on, in one statement that also takes the user's row lock:
+# one search at a time per user (a double click, two tabs), because each ends the open
+# encounter and opens the next. The subqueries read the snapshot taken when the statement
+# started; a second search of the same user that waited for the lock may therefore count
+# one patient fewer, which the throttle can bear. The throttle counts over the user's own
+# recent searches (index audit_event_user_time).
+_FACTS_SQL = (
+    "SELECT "  # noqa: S608 (our SQL only)
+    '(SELECT count(DISTINCT a."patient_bsn") FROM "audit_accessevent" a '
+    ' WHERE a."user_username" = u."username" AND a."occurred_at" >= %s '
+    ' AND a."event_type" = %s AND a."patient_bsn" <> \'\'), '
+    '(SELECT count(*) FROM "audit_accessevent" a '
+    ' WHERE a."user_username" = u."username" AND a."occurred_at" >= %s '
+    ' AND a."event_type" = %s AND a."patient_bsn" = %s), '
+    f"{current_decision_sql('%s')}, "
+    '(SELECT s."id" FROM "summaries_summary" s WHERE s."bsn" = %s AND s."birth_date" = %s) '
+    'FROM "portal_user" u WHERE u."id" = %s'
 )
 
 
-def _recent_patients(username: str, bsn: str, now: dt.datetime) -> tuple[int, bool]:
-    count, seen = rows.fetch_one(
-        _RECENT_PATIENTS_SQL,
+def _facts(membership: Membership, bsn: str, birth_date: dt.date, now: dt.datetime) -> _Facts:
+    hour_ago = rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1))
+    lock = " FOR UPDATE OF u" if connection.features.has_select_for_update else ""
+    # (SQLite has no row locks: its BEGIN IMMEDIATE already serialises writers.)
+    recent, seen, decision, summary_id = rows.fetch_one(
+        _FACTS_SQL + lock,
         [
-            bsn,
-            username,
-            rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1)),
+            hour_ago,
             EventType.PATIENT_SEARCH,
+            hour_ago,
+            EventType.PATIENT_SEARCH,
+            bsn,
+            bsn,
+            *current_decision_params(requester_scope(membership)),
+            bsn,
+            rows.param(Summary, "birth_date", birth_date),
+            membership.user_id,
         ],
     )
-    return count, bool(seen)
+    registered = registered_from(decision)
+    return _Facts(
+        recent_patients=recent,
+        seen_recently=seen > 0,
+        registered=registered,
+        summary_id=None if registered is Registered.REFUSAL else summary_id,
+    )
 
 
-def _throttle(membership: Membership, actor: Actor, bsn: str, now: dt.datetime) -> None:
-    count, seen = _recent_patients(actor.username, bsn, now)
-    if seen or count < settings.TRIAGE_PATIENTS_PER_HOUR:
-        return
-    with transaction.atomic():
-        MisuseAlert.objects.create(
-            kind=MisuseAlert.Kind.SEARCH_VOLUME,
-            created_at=now,
-            username=actor.username,
-            user_name=actor.name,
-            organisation_ura=actor.organisation_ura,
-            organisation_name=actor.organisation_name,
-            detail={"patients_last_hour": count, "limit": settings.TRIAGE_PATIENTS_PER_HOUR},
-        )
-        access_event_record(
-            event_type=EventType.ACCESS_DENIED,
-            action=Action.EXECUTE,
-            outcome=Outcome.MINOR_FAILURE,
-            actor=actor,
-            patient_bsn=bsn,
-            detail={"reason": "search volume", "patients_last_hour": count},
-        )
-    raise SearchThrottled(count)
+def _over_the_limit(facts: _Facts) -> bool:
+    return not facts.seen_recently and facts.recent_patients >= settings.TRIAGE_PATIENTS_PER_HOUR
+
+
+def _raise_misuse_alert(actor: Actor, bsn: str, count: int, now: dt.datetime) -> None:
+    MisuseAlert.objects.create(
+        kind=MisuseAlert.Kind.SEARCH_VOLUME,
+        created_at=now,
+        username=actor.username,
+        user_name=actor.name,
+        organisation_ura=actor.organisation_ura,
+        organisation_name=actor.organisation_name,
+        detail={"patients_last_hour": count, "limit": settings.TRIAGE_PATIENTS_PER_HOUR},
+    )
+    access_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        action=Action.EXECUTE,
+        outcome=Outcome.MINOR_FAILURE,
+        actor=actor,
+        patient_bsn=bsn,
+        detail={"reason": "search volume", "patients_last_hour": count},
+    )
 
 
 _ENCOUNTERS_END_SQL = (
@@ -105,78 +136,55 @@ def encounters_end(*, user, reason: Encounter.Ended, now: dt.datetime) -> int:
         return cursor.rowcount
 
 
-def _lock_user(user_id: int) -> None:
-    if connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE already serialises
-        with connection.cursor() as cursor:
-            cursor.execute('SELECT 1 FROM "portal_user" WHERE "id" = %s FOR UPDATE', [user_id])
-
-
-# The patient's registered decision and the id of their summary (nothing of its content),
-# in one round trip.
-_REGISTERED_AND_SUMMARY_SQL = (
-    f"SELECT {current_decision_sql('%s')}, "  # noqa: S608 (our SQL only)
-    '(SELECT s."id" FROM "summaries_summary" s WHERE s."bsn" = %s AND s."birth_date" = %s)'
-)
-
-
-def _registered_and_summary(
-    membership: Membership, bsn: str, birth_date: dt.date
-) -> tuple[Registered, int | None]:
-    decision, summary_id = rows.fetch_one(
-        _REGISTERED_AND_SUMMARY_SQL,
-        [
-            bsn,
-            *current_decision_params(requester_scope(membership)),
-            bsn,
-            rows.param(Summary, "birth_date", birth_date),
-        ],
-    )
-    registered = registered_from(decision)
-    return registered, None if registered is Registered.REFUSAL else summary_id
-
-
 def patient_search(
     *, membership: Membership, bsn: str, birth_date: dt.date, now: dt.datetime
 ) -> SearchResult:
     """Exactly one patient or none. Opening a patient closes the previous one."""
     actor = Actor.for_membership(membership)
-    _throttle(membership, actor, bsn, now)
     with transaction.atomic():
-        # One search at a time per user (a double click, two tabs): each ends the
-        # open encounter and opens the next, so they must not overlap.
-        _lock_user(membership.user_id)
-        registered, summary_id = _registered_and_summary(membership, bsn, birth_date)
-        if registered is Registered.REFUSAL or summary_id is None:
-            found = Found.REFUSED if registered is Registered.REFUSAL else Found.NOBODY
-            access_event_record(
-                event_type=EventType.PATIENT_SEARCH,
-                action=Action.EXECUTE,
-                outcome=Outcome.MINOR_FAILURE,
-                actor=actor,
-                patient_bsn=bsn,
-                consent_basis=ConsentBasis.REGISTERED_REFUSAL
-                if found is Found.REFUSED
-                else ConsentBasis.NONE,
-                detail={"found": found},
-            )
-            return SearchResult(found)
-        encounters_end(user=membership.user, reason=Encounter.Ended.NEXT_PATIENT, now=now)
-        encounter = Encounter(
-            public_id=uuid.uuid4(),
-            user=membership.user,
-            membership=membership,
-            patient_bsn=bsn,
-            summary_id=summary_id,
-            started_at=now,
-            expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
-        )
-        rows.insert(encounter)
+        facts = _facts(membership, bsn, birth_date, now)
+        if not _over_the_limit(facts):
+            return _search(membership, actor, bsn, facts, now)
+        _raise_misuse_alert(actor, bsn, facts.recent_patients, now)
+    raise SearchThrottled(facts.recent_patients)  # after the commit: the alert is kept
+
+
+def _search(
+    membership: Membership, actor: Actor, bsn: str, facts: _Facts, now: dt.datetime
+) -> SearchResult:
+    """Inside patient_search's transaction, with the user's row locked."""
+    registered, summary_id = facts.registered, facts.summary_id
+    if registered is Registered.REFUSAL or summary_id is None:
+        found = Found.REFUSED if registered is Registered.REFUSAL else Found.NOBODY
         access_event_record(
             event_type=EventType.PATIENT_SEARCH,
             action=Action.EXECUTE,
+            outcome=Outcome.MINOR_FAILURE,
             actor=actor,
             patient_bsn=bsn,
-            purpose_of_use=Purpose.TREATMENT,
-            detail={"found": Found.PATIENT, "encounter": str(encounter.public_id)},
+            consent_basis=ConsentBasis.REGISTERED_REFUSAL
+            if found is Found.REFUSED
+            else ConsentBasis.NONE,
+            detail={"found": found},
         )
-        return SearchResult(Found.PATIENT, encounter)
+        return SearchResult(found)
+    encounters_end(user=membership.user, reason=Encounter.Ended.NEXT_PATIENT, now=now)
+    encounter = Encounter(
+        public_id=uuid.uuid4(),
+        user=membership.user,
+        membership=membership,
+        patient_bsn=bsn,
+        summary_id=summary_id,
+        started_at=now,
+        expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
+    )
+    rows.insert(encounter)
+    access_event_record(
+        event_type=EventType.PATIENT_SEARCH,
+        action=Action.EXECUTE,
+        actor=actor,
+        patient_bsn=bsn,
+        purpose_of_use=Purpose.TREATMENT,
+        detail={"found": Found.PATIENT, "encounter": str(encounter.public_id)},
+    )
+    return SearchResult(Found.PATIENT, encounter)
