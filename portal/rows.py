@@ -27,6 +27,8 @@ def _fields(part: Part) -> tuple:
 
 def only(model: type[Model], *names: str) -> Part:
     """A part with the primary key and these fields; the others deferred."""
+    for name in names:
+        model._meta.get_field(name)  # FieldDoesNotExist on a misspelling
     keep = {model._meta.pk.name, *names}
     return (model, tuple(f.name for f in model._meta.concrete_fields if f.name not in keep))
 
@@ -71,23 +73,33 @@ def param(model: type[Model], name: str, value):
 
 
 @functools.cache
-def _insert_statement(model: type[Model]) -> tuple[str, tuple]:
+def _insert_statement(model: type[Model], returning: bool) -> tuple[str, tuple]:
+    pk = model._meta.pk
+    if not getattr(pk, "db_returning", False):
+        raise TypeError(f"{model.__name__}: rows.insert needs a key the database generates")
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
-    sql = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}".format(  # noqa: S608
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(  # noqa: S608
         table=f'"{model._meta.db_table}"',
         columns=", ".join(f'"{field.column}"' for field in fields),
         values=", ".join(["%s"] * len(fields)),
-        pk=f'"{model._meta.pk.column}"',
     )
-    return sql, fields
+    return (sql + f' RETURNING "{pk.column}"' if returning else sql), fields
 
 
 def insert(obj: Model) -> None:
-    """Insert a new row for `obj` as obj.save(force_insert=True) would (without signals)
-    and set its primary key, with a statement built once per model."""
-    sql, fields = _insert_statement(type(obj))
-    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
-    obj.pk = fetch_one(sql, params)[0]
+    """Insert a new row for `obj` as obj.save(force_insert=True) would (without signals:
+    none are used here) and set its primary key, with a statement built once per model."""
+    model = type(obj)
+    returning = connection.features.can_return_columns_from_insert
+    sql, fields = _insert_statement(model, returning)
+    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = (
+            cursor.fetchone()[0]
+            if returning
+            else connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+        )
     obj._state.adding = False
     obj._state.db = connection.alias
 

@@ -135,10 +135,17 @@ if DATABASE_URL:
         # psycopg prepare a statement after its 5th use on a connection. Behind a
         # transaction-mode pooler (PgBouncer without prepared-statement support) set
         # DATABASE_PREPARE_THRESHOLD=off.
-        threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+        # After a migration that changes a column's type, restart the web processes:
+        # a statement prepared before it fails ("cached plan must not change result type")
+        # until its connection is replaced (CONN_MAX_AGE).
+        threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+        if threshold not in ("off", "") and not threshold.isdigit():
+            raise ImproperlyConfigured(
+                f"DATABASE_PREPARE_THRESHOLD must be a number of uses or 'off', not {threshold!r}"
+            )
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True,
-            prepare_threshold=None if threshold == "off" else int(threshold),
+            prepare_threshold=int(threshold) if threshold.isdigit() else None,
         )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,15 @@ EVENT_FOR_ANSWER = {
 }
 
 
+@dataclass(frozen=True)
+class RegistryRead:
+    """The patient's registered decision as open_encounter read it, and for whom: the
+    scope (HAP or SEH) follows from the membership. None: no registration."""
+
+    membership_id: int
+    decision: str | None
+
+
 # The encounter with, in one round trip, its point-of-care consent and the patient's
 # registered decision for the requester's scope: the summary's gate needs all three on
 # every page (portal/rows.py says why this is SQL written once).
@@ -42,7 +52,7 @@ _OPEN_ENCOUNTER_SQL = (
 def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> Encounter:
     """The user's own, open, unexpired encounter, or PermissionDenied. Read with it: its
     point-of-care consent (`encounter.consent`) and the patient's registered decision for
-    this membership's scope (`encounter.registered_decision`, None: no registration)."""
+    this membership's scope (`encounter.registry_read`)."""
     row = rows.fetch_one(
         _OPEN_ENCOUNTER_SQL,
         [
@@ -54,9 +64,8 @@ def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> En
     )
     if row is None:
         raise PermissionDenied("no open encounter of yours with this patient")
-    encounter, consent, encounter.registered_decision = rows.split(
-        row, Encounter, PointOfCareConsent
-    )
+    encounter, consent, decision = rows.split(row, Encounter, PointOfCareConsent)
+    encounter.registry_read = RegistryRead(membership_id=membership.pk, decision=decision)
     Encounter.consent.related.set_cached_value(encounter, consent)
     if encounter.ended_at is not None:
         raise PermissionDenied("no open encounter of yours with this patient")

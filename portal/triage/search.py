@@ -49,12 +49,10 @@ class _Facts:
     summary_id: int | None  # only the id, nothing of the content
 
 
-# Everything a search decides on, in one statement that also takes the user's row lock:
-# one search at a time per user (a double click, two tabs), because each ends the open
-# encounter and opens the next. The subqueries read the snapshot taken when the statement
-# started; a second search of the same user that waited for the lock may therefore count
-# one patient fewer, which the throttle can bear. The throttle counts over the user's own
-# recent searches (index audit_event_user_time).
+# Everything a search decides on, in one statement: the throttle count over the user's own
+# recent searches (index audit_event_user_time), whether this BSN is among them, the
+# patient's registered decision and the summary id. Read after the user's row lock is held
+# (_lock_user), so that it sees every search that went before.
 _FACTS_SQL = (
     "SELECT "  # noqa: S608 (our SQL only)
     '(SELECT count(DISTINCT a."patient_bsn") FROM "audit_accessevent" a '
@@ -69,12 +67,24 @@ _FACTS_SQL = (
 )
 
 
+def _lock_user(user_id: int) -> None:
+    """One search at a time per user (a double click, two tabs, or a script sending many):
+    each counts the searches before it, ends the open encounter and opens the next. A lock
+    of its own, before the reads: a statement that waits for a row lock keeps the snapshot
+    it started with, and would not see the searches it waited for. NO KEY UPDATE: other
+    rows may still refer to the user meanwhile. SQLite has no row locks; its BEGIN
+    IMMEDIATE already serialises writers."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT 1 FROM "portal_user" WHERE "id" = %s FOR NO KEY UPDATE', [user_id]
+            )
+
+
 def _facts(membership: Membership, bsn: str, birth_date: dt.date, now: dt.datetime) -> _Facts:
     hour_ago = rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1))
-    lock = " FOR UPDATE OF u" if connection.features.has_select_for_update else ""
-    # (SQLite has no row locks: its BEGIN IMMEDIATE already serialises writers.)
     recent, seen, decision, summary_id = rows.fetch_one(
-        _FACTS_SQL + lock,
+        _FACTS_SQL,
         [
             hour_ago,
             EventType.PATIENT_SEARCH,
@@ -142,6 +152,7 @@ def patient_search(
     """Exactly one patient or none. Opening a patient closes the previous one."""
     actor = Actor.for_membership(membership)
     with transaction.atomic():
+        _lock_user(membership.user_id)
         facts = _facts(membership, bsn, birth_date, now)
         if not _over_the_limit(facts):
             return _search(membership, actor, bsn, facts, now)

@@ -10,12 +10,14 @@ from django.db import transaction
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
-from consent.decision import Answer, ConsentDecision, PointOfCare, decide
+from consent.decision import Answer, ConsentDecision, PointOfCare, Registered, decide
 from consent.decision import Outcome as DecisionOutcome
 from consent.models import Encounter, PointOfCareConsent
-from consent.selectors import policies_at, registered_from
+from consent.selectors import policies_at, registered_from, registered_state
 from portal import rows
 from portal.models import Membership
+from portal.triage.point_of_care import RegistryRead
+from portal.triage.search import requester_scope
 from summaries.models import GpPractice, Summary
 
 ANSWERS = {
@@ -32,10 +34,22 @@ class SummaryView:
     encounter: Encounter
 
 
+def _registered(encounter: Encounter, membership: Membership) -> Registered:
+    """The registry's answer for this patient and this membership's scope: as open_encounter
+    read it with the encounter (one round trip less on every page), or else read now. Never
+    assumed: an encounter loaded any other way, or for another membership, is asked again."""
+    read = getattr(encounter, "registry_read", None)
+    if isinstance(read, RegistryRead) and read.membership_id == membership.pk:
+        return registered_from(read.decision)
+    return registered_state(
+        patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
+    )
+
+
 def consent_decision_for(
     *, encounter: Encounter, membership: Membership, now: dt.datetime
 ) -> ConsentDecision:
-    # Loaded with the encounter (open_encounter: select_related), no query of its own.
+    # Read with the encounter by open_encounter: no query of its own.
     try:
         consent = encounter.consent
     except PointOfCareConsent.DoesNotExist:
@@ -46,8 +60,7 @@ def consent_decision_for(
         else PointOfCare(Answer.NOT_ASKED)
     )
     return decide(
-        # Read with the encounter (open_encounter), for this membership's scope.
-        registered=registered_from(encounter.registered_decision),
+        registered=_registered(encounter, membership),
         policies=policies_at(now),
         point_of_care=point_of_care,
     )

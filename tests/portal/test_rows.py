@@ -73,3 +73,10 @@ def test_insert_writes_the_row_and_sets_the_key():
     )
     rows.insert(membership)
     assert Membership.objects.get(pk=membership.pk).organisation == stored
+
+
+def test_a_misspelt_field_is_refused_at_once():
+    from django.core.exceptions import FieldDoesNotExist
+
+    with pytest.raises(FieldDoesNotExist):
+        rows.only(GpPractice, "nmae")

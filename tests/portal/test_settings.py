@@ -71,6 +71,16 @@ def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path):
     assert json.loads(result.stdout)["options"]["prepare_threshold"] is None
 
 
+def test_a_malformed_prepare_threshold_is_named(tmp_path):
+    result = run_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u:p@db.example:5432/spoed",
+        DATABASE_PREPARE_THRESHOLD="sometimes",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD" in result.stderr.splitlines()[-1]
+
+
 def test_without_debug_the_portal_refuses_to_start_without_a_secret_key(tmp_path):
     result = run_settings(tmp_path, DEBUG="0", SECRET_KEY=None)
     assert result.returncode != 0

@@ -79,6 +79,42 @@ def test_a_refusal_registered_after_the_search_blocks_the_summary(client, nurse,
     assert denied.consent_basis == "registered_refusal"
 
 
+@pytest.mark.parametrize("loaded", ["by the ORM", "for another membership"])
+def test_the_gate_reads_the_registry_itself_for_an_encounter_open_encounter_did_not_load(
+    nurse, patients, corona_opt_in, loaded
+):
+    """A refused patient stays blocked, under an opt-in policy and an agreed answer, whatever
+    path (API, PDF, task) hands the gate its encounter."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from consent.models import PointOfCareConsent
+    from portal.triage.point_of_care import RegistryRead
+    from portal.triage.summary import summary_for_view
+
+    now = timezone.now()
+    encounter = Encounter.objects.create(
+        public_id=uuid.uuid4(),
+        user=nurse.user,
+        membership=nurse,
+        patient_bsn=REFUSED,
+        started_at=now,
+        expires_at=now + dt.timedelta(minutes=30),
+    )
+    PointOfCareConsent.objects.create(
+        encounter=encounter, answer="agrees", indications=["suspected_covid"], recorded_at=now
+    )
+    encounter = Encounter.objects.select_related("consent").get(pk=encounter.pk)
+    if loaded == "for another membership":
+        encounter.registry_read = RegistryRead(membership_id=nurse.pk + 1000, decision=None)
+    view = summary_for_view(membership=nurse, encounter=encounter, now=now)
+    assert not view.decision.allowed and view.summary is None
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.consent_basis == "registered_refusal"
+
+
 def test_a_consent_registered_for_emergency_departments_only_does_not_count_at_a_hap(
     client, nurse, patients
 ):
@@ -297,6 +333,57 @@ def test_two_searches_at_once_by_one_user_leave_one_open_encounter(patients):
         thread.join()
     assert errors == [] and results == [Found.PATIENT] * 4
     assert Encounter.objects.filter(user=membership.user, ended_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_searches_queued_behind_one_another_still_count_each_other(patients, settings):
+    """A script firing many searches at once must not slip past the hourly limit."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from portal.models import Organisation, Role
+    from portal.triage.search import SearchThrottled, patient_search
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    settings.TRIAGE_PATIENTS_PER_HOUR = 2
+    membership = MembershipFactory(
+        role=Role.TRIAGE, organisation=OrganisationFactory(kind=Organisation.Kind.HAP)
+    )
+    outcomes, errors = [], []
+
+    def one_search(bsn):
+        try:
+            patient_search(membership=membership, bsn=bsn, birth_date=BIRTH, now=timezone.now())
+            outcomes.append("searched")
+        except SearchThrottled:
+            outcomes.append("throttled")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    bsns = ["999911120", "999911132", "999911144", "999911156", "999911168", "999911181"]
+    threads = [threading.Thread(target=one_search, args=(bsn,)) for bsn in bsns]
+    with transaction.atomic():  # a first search holds the user's row: the others queue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM portal_user WHERE id = %s FOR UPDATE", [membership.user_id]
+            )
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(outcomes) == ["searched", "searched"] + ["throttled"] * 4
+    searched = AccessEvent.objects.filter(
+        event_type=EventType.PATIENT_SEARCH, user_username=membership.user.username
+    )
+    assert searched.values("patient_bsn").distinct().count() == 2
+    assert MisuseAlert.objects.filter(username=membership.user.username).count() == 4
 
 
 def test_a_representative_is_recorded_by_who_they_are(client, nurse, patients):
