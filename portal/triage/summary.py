@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,7 +11,14 @@ from django.db import transaction
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
-from consent.decision import Answer, ConsentDecision, PointOfCare, Registered, decide
+from consent.decision import (
+    Answer,
+    ConsentDecision,
+    PointOfCare,
+    PolicyState,
+    Registered,
+    decide,
+)
 from consent.decision import Outcome as DecisionOutcome
 from consent.models import Encounter, PointOfCareConsent
 from consent.selectors import policies_at, registered_from, registered_state
@@ -32,6 +40,17 @@ class SummaryView:
     decision: ConsentDecision
     summary: Summary | None  # None when denied, or when no summary is available
     encounter: Encounter
+
+
+class _PoliciesAt:
+    """The policies at `now`, read when the decision first asks for them: it asks only for
+    a patient without a registered choice (consent and refusal do not depend on policies)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __iter__(self) -> Iterator[PolicyState]:
+        return iter(policies_at(self.now))
 
 
 def _registered(encounter: Encounter, membership: Membership) -> Registered:
@@ -61,7 +80,7 @@ def consent_decision_for(
     )
     return decide(
         registered=_registered(encounter, membership),
-        policies=policies_at(now),
+        policies=_PoliciesAt(now),
         point_of_care=point_of_care,
     )
 

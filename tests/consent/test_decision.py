@@ -170,3 +170,16 @@ def test_switching_policies_off_never_opens_access(registered, policies, point_o
     assert not (without.allowed and not with_policies.allowed)
     if registered is not Registered.CONSENT:
         assert not without.allowed
+
+
+@given(st.sampled_from([Registered.CONSENT, Registered.REFUSAL]), policies, points_of_care)
+def test_a_registered_choice_does_not_depend_on_policies(registered, policies, point_of_care):
+    """What lets the gate read the policies only for patients without a registered choice."""
+
+    class Untouchable:
+        def __iter__(self):
+            raise AssertionError("the policies were read")
+
+    assert decide(
+        registered=registered, policies=Untouchable(), point_of_care=point_of_care
+    ) == decide(registered=registered, policies=policies, point_of_care=point_of_care)
