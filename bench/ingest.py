@@ -89,7 +89,8 @@ def bench_store(pages: list[bytes], rounds: int = 3) -> dict:
 
     def truncate() -> None:
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE summaries_summary")
+            # CASCADE: the (empty, here) encounters of triage refer to summaries.
+            cursor.execute("TRUNCATE summaries_summary CASCADE")
 
     def store() -> None:
         for batch in batches:
