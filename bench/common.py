@@ -19,9 +19,12 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 def setup_django() -> None:
     """Point Django at the benchmark database (created if missing), migrated."""
-    os.environ.setdefault(
-        "DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
+    # Always a benchmark database, never one a shell happens to point DATABASE_URL at: the
+    # benchmarks empty tables.
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    if not name.startswith(("spoedinzage_bench", "spoedinzage_lookup")):
+        sys.exit(f"refusing to run against database {name!r}: not a benchmark database")
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")

@@ -366,6 +366,11 @@ SUMMARY_RETRY_BASE_SECONDS = float(os.environ.get("SUMMARY_RETRY_BASE_SECONDS", 
 SUMMARY_MAX_PAGE_BYTES = int(os.environ.get("SUMMARY_MAX_PAGE_BYTES", str(64 * 1024 * 1024)))
 SUMMARY_MAX_SUMMARY_BYTES = int(os.environ.get("SUMMARY_MAX_SUMMARY_BYTES", str(2 * 1024 * 1024)))
 SUMMARY_MAX_DEPTH = int(os.environ.get("SUMMARY_MAX_DEPTH", "40"))
+if not 2 <= SUMMARY_MAX_DEPTH <= 250:
+    # orjson, which writes the stored sources, goes no deeper than 254 levels.
+    raise ImproperlyConfigured(
+        f"SUMMARY_MAX_DEPTH must be between 2 and 250 levels, not {SUMMARY_MAX_DEPTH}"
+    )
 # The PS carries the journal (and its lab results) of the last 4 months.
 SUMMARY_WINDOW_DAYS = int(os.environ.get("SUMMARY_WINDOW_DAYS", "122"))
 # How long one pull may hold a practice before another may take it over

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,6 +74,10 @@ def decode(data: bytes, limits: Limits) -> dict[str, Any]:
             root = resource_from_xml(data)
         except FhirXmlError as exc:
             raise PageError(f"invalid FHIR XML: {exc}") from exc
+        except RecursionError as exc:
+            raise PageError(
+                f"FHIR XML nested more than {limits.max_depth} levels deep (SUMMARY_MAX_DEPTH)"
+            ) from exc
     else:
         try:
             root = orjson.loads(data)
@@ -114,33 +117,50 @@ def inspect(value: Any, limit: int) -> tuple[int, list[Any]]:
         level = deeper
 
 
+def _nested(levels: int, container: type) -> list | dict:
+    value: list | dict = container()
+    for _ in range(levels - 1):
+        value = [value] if container is list else {"x": value}
+    return value
+
+
+def _serialises(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
 def _orjson_max_nesting() -> int:
-    """How many levels of containers orjson serialises (its own fixed limit, 254 in 3.x)."""
+    """How many levels of containers orjson serialises (its own fixed limit, 254 in 3.x),
+    confirmed for lists and for objects; 0 when there is no such wall below 1,024 levels
+    (another orjson): then the one-pass depth check is never used and every resource is walked."""
     low, high = 1, 1024
     while low < high:
         middle = (low + high + 1) // 2
-        nested: list = []
-        for _ in range(middle - 1):
-            nested = [nested]
-        try:
-            orjson.dumps(nested)
-        except orjson.JSONEncodeError:
-            high = middle - 1
-        else:
+        if _serialises(_nested(middle, list)):
             low = middle
-    return low
+        else:
+            high = middle - 1
+    confirmed = all(
+        _serialises(_nested(low, kind)) and not _serialises(_nested(low + 1, kind))
+        for kind in (list, dict)
+    )
+    return low if confirmed and low < 1024 else 0
 
 
 ORJSON_MAX_NESTING = _orjson_max_nesting()
 
 
-def all_within_depth(resources: list[dict], limit: int) -> bool:
+def surely_within_depth(resources: list[dict], limit: int) -> bool:
     """True when no resource nests deeper than limit, in one C-speed pass.
 
     Walking every container in Python costs as much as decoding the page. orjson
     refuses to go deeper than ORJSON_MAX_NESTING; wrapped in just enough lists,
     the resources hit that wall exactly when one of them is deeper than limit.
-    False means "not sure" (a limit beyond orjson's): then each resource is walked.
+    False means "not sure" (a limit beyond orjson's, or a resource deeper than it):
+    then each resource is walked.
     """
     padding = ORJSON_MAX_NESTING - 1 - limit
     if padding < 0:
@@ -217,16 +237,30 @@ def _fhir_version(entries: list[_Entry]) -> str:
     return "R4"
 
 
+# Quarantined payloads are cut off this deep: deeper than any legal resource (the depth
+# limit is lower, see SUMMARY_MAX_DEPTH), shallow enough for orjson and for recursion.
+QUARANTINE_DUMP_DEPTH = 200
+
+
 def _dump(resources: list[dict]) -> bytes:
-    """Resources as JSON for the quarantine; orjson stops at 255 levels, json goes deeper."""
+    """Resources as JSON for the quarantine: whole, or — nested too deep for a serialiser —
+    with what lies deeper than QUARANTINE_DUMP_DEPTH replaced by a marker."""
     try:
         return orjson.dumps(resources)
-    except TypeError:
-        try:
-            return json.dumps(resources, ensure_ascii=False).encode()
-        except RecursionError:
-            # Kept as text for the record; too deep to be parsed again anyway.
-            return repr(resources)[: 1024 * 1024].encode()
+    except orjson.JSONEncodeError:
+        return orjson.dumps(_cut(resources, QUARANTINE_DUMP_DEPTH), default=repr)
+
+
+def _cut(value: Any, levels: int) -> Any:
+    if type(value) is dict:
+        if levels <= 0:
+            return "… (nested deeper; cut off in quarantine)"
+        return {str(k): _cut(v, levels - 1) for k, v in value.items()}
+    if type(value) is list:
+        if levels <= 0:
+            return "… (nested deeper; cut off in quarantine)"
+        return [_cut(v, levels - 1) for v in value]
+    return value
 
 
 def _json_or_none(resource: dict) -> bytes | None:
@@ -346,7 +380,7 @@ def _checked(
 
     Also the references of the resources that had to be walked for their depth.
     """
-    within_depth = all_within_depth([e.resource for e in flattened], limits.max_depth)
+    within_depth = surely_within_depth([e.resource for e in flattened], limits.max_depth)
     entries: list[_Entry] = []
     references: dict[str, list[Any]] = {}
     seen: set[str] = set()

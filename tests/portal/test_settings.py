@@ -97,3 +97,9 @@ def test_a_malformed_boolean_is_named(tmp_path):
     result = run_settings(tmp_path, DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_a_nesting_limit_beyond_what_the_sources_can_be_written_with_is_refused(tmp_path):
+    result = run_settings(tmp_path, DEBUG="1", SUMMARY_MAX_DEPTH="300")
+    assert result.returncode != 0
+    assert "SUMMARY_MAX_DEPTH must be between 2 and 250" in result.stderr.splitlines()[-1]

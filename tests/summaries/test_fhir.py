@@ -193,6 +193,33 @@ def test_a_deeply_nested_resource_is_quarantined_and_the_rest_imported():
     assert result.summaries[0].summary.allergies == ()
 
 
+def test_a_resource_nested_deeper_than_any_serialiser_goes_is_quarantined_cut_off():
+    """1,000 levels: orjson reads it, but neither it nor Python's json can write it back."""
+    nested = b.allergy()
+    nested["extension"] = [{"url": "http://example.org/nest", "x": "DEEP"}]
+    data = b.bundle(b.patient(), b.gp(), nested).replace(b'"DEEP"', b"[" * 1000 + b"]" * 1000)
+    result = parse_page(data, now=b.NOW)
+    (item,) = [q for q in result.quarantine if q.resource_type == "AllergyIntolerance"]
+    assert (
+        item.reason == "AllergyIntolerance/a1: nested more than 40 levels deep (SUMMARY_MAX_DEPTH)"
+    )
+    kept = orjson.loads(item.payload)  # the record is JSON, cut off deep down
+    assert kept[0]["id"] == "a1" and b"cut off in quarantine" in item.payload
+    assert result.summaries[0].bsn  # the patient is imported without it
+
+
+def test_fhir_xml_nested_beyond_what_can_be_read_fails_the_page_with_a_reason():
+    extension = b'<extension url="u"><valueString value="x"/></extension>'
+    for _ in range(3000):
+        extension = b'<extension url="u">' + extension + b"</extension>"
+    xml = (
+        b'<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/><entry><resource>'
+        b'<Basic><id value="deep"/>' + extension + b"</Basic></resource></entry></Bundle>"
+    )
+    with pytest.raises(PageError, match="nested more than 40 levels deep"):
+        parse_page(xml, now=b.NOW)
+
+
 def test_an_oversized_summary_is_quarantined_with_its_size():
     big = b.allergy()
     big["note"] = [{"text": "x" * 5000}]
