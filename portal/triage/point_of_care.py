@@ -63,18 +63,41 @@ def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> En
         ],
     )
     if row is None:
-        raise PermissionDenied("no open encounter of yours with this patient")
+        raise _refused(membership, public_id, "no open encounter of yours with this patient")
     encounter, consent, decision = rows.split(row, Encounter, PointOfCareConsent)
     encounter.registry_read = RegistryRead(membership_id=membership.pk, decision=decision)
     Encounter.consent.related.set_cached_value(encounter, consent)
     if encounter.ended_at is not None:
-        raise PermissionDenied("no open encounter of yours with this patient")
+        raise _refused(
+            membership, public_id, "this encounter has ended: search again", encounter.patient_bsn
+        )
     if encounter.expires_at <= now:
         Encounter.objects.filter(pk=encounter.pk).update(
             ended_at=now, ended_reason=Encounter.Ended.EXPIRED
         )
-        raise PermissionDenied("the time for this patient is up: search again")
+        raise _refused(
+            membership,
+            public_id,
+            "the time for this patient is up: search again",
+            encounter.patient_bsn,
+        )
     return encounter
+
+
+def _refused(
+    membership: Membership, public_id, reason: str, patient_bsn: str = ""
+) -> PermissionDenied:
+    """An attempt on an encounter that is not (or no longer) the user's to use — an old
+    link, another user's, a guess — is itself an access event: misuse is looked for there."""
+    access_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        action=Action.READ,
+        outcome=Outcome.MINOR_FAILURE,
+        actor=Actor.for_membership(membership),
+        patient_bsn=patient_bsn,
+        detail={"reason": reason, "encounter": str(public_id)},
+    )
+    return PermissionDenied(reason)
 
 
 @transaction.atomic

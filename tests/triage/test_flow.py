@@ -203,6 +203,28 @@ def test_opening_a_patient_closes_the_previous_one(client, nurse, patients):
     old = client.get(first["Location"].replace("toestemming", "samenvatting"))
     assert old.status_code == 403
     assert Encounter.objects.filter(ended_reason="next_patient").count() == 1
+    (denied,) = events(EventType.ACCESS_DENIED)  # an old link is an attempt, and logged
+    assert (denied.patient_bsn, denied.detail["reason"]) == (
+        CONSENTED,
+        "this encounter has ended: search again",
+    )
+
+
+def test_another_users_encounter_is_refused_and_logged(client, nurse, patients):
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    from portal.models import Role
+    from tests.factories import MembershipFactory, enrol_totp
+
+    other = MembershipFactory(organisation=nurse.organisation, role=Role.TRIAGE)
+    enrol_totp(other.user)
+    client.force_login(other.user)
+    page = client.get(url)
+    assert page.status_code == 403 and "Jan Visser" not in page.content.decode()
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.user_username == other.user.username
+    assert denied.detail["reason"] == "no open encounter of yours with this patient"
+    assert denied.detail["encounter"] in url and denied.patient_bsn == ""
 
 
 def test_no_patient_found_is_said_so_and_logged(client, nurse, patients):
