@@ -22,6 +22,11 @@ from portal.models import Membership, Organisation, Role
 SESSION_MEMBERSHIP = "active_membership_id"
 
 
+class Refusal(PermissionDenied):
+    """A refusal whose message is written for the user (translated): the 403 page shows it.
+    Other PermissionDenied messages are for the ledger and the logs, not for the page."""
+
+
 class Permission(models.TextChoices):
     VIEW_SUMMARY = "view_summary", _("Search patients and read their summaries")
     MANAGE_CONSENT = "manage_consent", _("Register patients' consent or refusal")

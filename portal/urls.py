@@ -18,3 +18,5 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = views.permission_denied

@@ -15,6 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from portal.access import (
     Permission,
+    Refusal,
     active_membership,
     authenticated,
     membership_allows,
@@ -123,3 +124,9 @@ def uzi_login(request):
         return render(request, "account/uzi_refused.html", {"reason": refusal.reason}, status=403)
     uzi_login_accepted(request, card=card, membership=membership)
     return redirect("home")
+
+
+def permission_denied(request, exception=None):
+    """The 403 page; a Refusal says why, in the user's language, and what to do next."""
+    message = str(exception) if isinstance(exception, Refusal) else ""
+    return render(request, "403.html", {"message": message}, status=403)

@@ -313,6 +313,11 @@ NL = {
     "unknown": "onbekend",
     "Who answered for the patient (relation, name)": "Wie antwoordde voor de patiënt (relatie, naam)",
     "Say who answered for the patient.": "Geef aan wie voor de patiënt antwoordde.",
+    "This patient is not open for you. Search for the patient to open them.": "Deze patiënt is niet voor u geopend. Zoek de patiënt op om die te openen.",
+    "You closed this patient (by opening another patient or by logging out). Search again to open them.": "U hebt deze patiënt gesloten (door een andere patiënt te openen of door uit te loggen). Zoek opnieuw om de patiënt te openen.",
+    "The time for this patient is up. Search again to open them.": "De tijd voor deze patiënt is om. Zoek opnieuw om de patiënt te openen.",
+    "The attempt has been noted.": "De poging is vastgelegd.",
+    "Search for a patient": "Patiënt zoeken",
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'

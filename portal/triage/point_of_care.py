@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
@@ -16,6 +17,7 @@ from consent.models import Decision, Encounter, PointOfCareConsent, Scope, Sourc
 from consent.selectors import current_decision_params, current_decision_sql
 from consent.services import consent_register
 from portal import rows
+from portal.access import Refusal
 from portal.models import Membership
 from portal.triage.search import requester_scope
 from summaries.services.purge import summary_purge
@@ -63,13 +65,25 @@ def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> En
         ],
     )
     if row is None:
-        raise _refused(membership, public_id, "no open encounter of yours with this patient")
+        raise _refused(
+            membership,
+            public_id,
+            "no open encounter of yours with this patient",
+            _("This patient is not open for you. Search for the patient to open them."),
+        )
     encounter, consent, decision = rows.split(row, Encounter, PointOfCareConsent)
     encounter.registry_read = RegistryRead(membership_id=membership.pk, decision=decision)
     Encounter.consent.related.set_cached_value(encounter, consent)
     if encounter.ended_at is not None:
         raise _refused(
-            membership, public_id, "this encounter has ended: search again", encounter.patient_bsn
+            membership,
+            public_id,
+            "this encounter has ended: search again",
+            _(
+                "You closed this patient (by opening another patient or by logging out). "
+                "Search again to open them."
+            ),
+            encounter.patient_bsn,
         )
     if encounter.expires_at <= now:
         Encounter.objects.filter(pk=encounter.pk).update(
@@ -79,16 +93,18 @@ def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> En
             membership,
             public_id,
             "the time for this patient is up: search again",
+            _("The time for this patient is up. Search again to open them."),
             encounter.patient_bsn,
         )
     return encounter
 
 
 def _refused(
-    membership: Membership, public_id, reason: str, patient_bsn: str = ""
-) -> PermissionDenied:
+    membership: Membership, public_id, reason: str, message: str, patient_bsn: str = ""
+) -> Refusal:
     """An attempt on an encounter that is not (or no longer) the user's to use — an old
-    link, another user's, a guess — is itself an access event: misuse is looked for there."""
+    link, another user's, a guess — is itself an access event: misuse is looked for there.
+    `reason` goes to the ledger; `message` to the user."""
     access_event_record(
         event_type=EventType.ACCESS_DENIED,
         action=Action.READ,
@@ -97,7 +113,7 @@ def _refused(
         patient_bsn=patient_bsn,
         detail={"reason": reason, "encounter": str(public_id)},
     )
-    return PermissionDenied(reason)
+    return Refusal(message)
 
 
 @transaction.atomic

@@ -202,11 +202,32 @@ def test_opening_a_patient_closes_the_previous_one(client, nurse, patients):
     search(client, BLANK)
     old = client.get(first["Location"].replace("toestemming", "samenvatting"))
     assert old.status_code == 403
+    # The nurse who went back to the previous patient is told why, and where to go.
+    assert "U hebt deze patiënt gesloten" in old.content.decode()
+    assert 'href="/triage/"' in old.content.decode()
     assert Encounter.objects.filter(ended_reason="next_patient").count() == 1
     (denied,) = events(EventType.ACCESS_DENIED)  # an old link is an attempt, and logged
     assert (denied.patient_bsn, denied.detail["reason"]) == (
         CONSENTED,
         "this encounter has ended: search again",
+    )
+
+
+def test_an_expired_encounter_ends_and_says_so(client, nurse, patients):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    Encounter.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    page = client.get(url)
+    assert page.status_code == 403 and "De tijd voor deze patiënt is om" in page.content.decode()
+    assert Encounter.objects.get().ended_reason == "expired"
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert (denied.patient_bsn, denied.detail["reason"]) == (
+        CONSENTED,
+        "the time for this patient is up: search again",
     )
 
 
@@ -221,6 +242,7 @@ def test_another_users_encounter_is_refused_and_logged(client, nurse, patients):
     client.force_login(other.user)
     page = client.get(url)
     assert page.status_code == 403 and "Jan Visser" not in page.content.decode()
+    assert "Deze patiënt is niet voor u geopend" in page.content.decode()
     (denied,) = events(EventType.ACCESS_DENIED)
     assert denied.user_username == other.user.username
     assert denied.detail["reason"] == "no open encounter of yours with this patient"
