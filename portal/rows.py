@@ -73,33 +73,29 @@ def param(model: type[Model], name: str, value):
 
 
 @functools.cache
-def _insert_statement(model: type[Model], returning: bool) -> tuple[str, tuple]:
+def _insert_statement(model: type[Model]) -> tuple[str, tuple]:
     pk = model._meta.pk
     if not getattr(pk, "db_returning", False):
         raise TypeError(f"{model.__name__}: rows.insert needs a key the database generates")
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
-    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(  # noqa: S608
-        table=f'"{model._meta.db_table}"',
+    sql = 'INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "{pk}"'.format(  # noqa: S608
+        table=model._meta.db_table,
         columns=", ".join(f'"{field.column}"' for field in fields),
         values=", ".join(["%s"] * len(fields)),
+        pk=pk.column,
     )
-    return (sql + f' RETURNING "{pk.column}"' if returning else sql), fields
+    return sql, fields
 
 
 def insert(obj: Model) -> None:
     """Insert a new row for `obj` as obj.save(force_insert=True) would (without signals:
-    none are used here) and set its primary key, with a statement built once per model."""
-    model = type(obj)
-    returning = connection.features.can_return_columns_from_insert
-    sql, fields = _insert_statement(model, returning)
+    none are used here) and set its primary key, with a statement built once per model.
+    Needs INSERT … RETURNING: PostgreSQL, SQLite 3.35 or newer."""
+    if not connection.features.can_return_columns_from_insert:
+        raise NotImplementedError(f"{connection.vendor}: INSERT … RETURNING is needed")
+    sql, fields = _insert_statement(type(obj))
     params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        obj.pk = (
-            cursor.fetchone()[0]
-            if returning
-            else connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-        )
+    obj.pk = fetch_one(sql, params)[0]
     obj._state.adding = False
     obj._state.db = connection.alias
 

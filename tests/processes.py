@@ -1,4 +1,4 @@
-"""Real processes for tests: a Celery worker against the test database."""
+"""Real processes for tests: a Celery worker against the test database, a Python child."""
 
 from __future__ import annotations
 
@@ -19,6 +19,22 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # not a test, despite its name
+
+
+def run_python(code: str, **env: str | None) -> subprocess.CompletedProcess:
+    """`code` in a Python process of its own, in the project directory, with this process's
+    environment changed by `env` (None removes a variable): settings as a fresh process
+    reads them."""
+    merged = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", **env}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env={name: value for name, value in merged.items() if value is not None},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 @contextmanager

@@ -553,7 +553,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                     resource_id=owner.split("/")[-1][:64],
                     patient_bsn=owner[4:] if owner.startswith("bsn:") else "",
                     payload=_dump(members),
-                    keys=index.keys_of([patient] if patient else [], members),
+                    keys=index.keys_of([], members),
                 )
             )
             continue
@@ -563,44 +563,58 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
             )
         except FieldError as exc:
             result.quarantine.append(
-                Quarantine(
-                    reason=str(exc),
-                    resource_type="Patient",
-                    resource_id=read.text_of(patient.get("id"))[:64],
-                    patient_bsn=_plain_bsn(patient),
-                    payload=_dump([patient, *members]),
-                    keys=index.keys_of([patient] if patient else [], members),
+                _patient_quarantined(
+                    str(exc),
+                    patient,
+                    members,
+                    index,
+                    _plain_bsn(patient),
+                    _dump([patient, *members]),
                 )
             )
             continue
         if built.bsn in seen_bsns:
             result.quarantine.append(
-                Quarantine(
-                    reason=f"{owner}: BSN {built.bsn} belongs to another Patient on this page too",
-                    resource_type="Patient",
-                    resource_id=read.text_of(patient.get("id"))[:64],
-                    patient_bsn=built.bsn,
-                    payload=built.source_bytes,
-                    keys=index.keys_of([patient] if patient else [], members),
+                _patient_quarantined(
+                    f"{owner}: BSN {built.bsn} belongs to another Patient on this page too",
+                    patient,
+                    members,
+                    index,
+                    built.bsn,
+                    built.source_bytes,
                 )
             )
             continue
         seen_bsns.add(built.bsn)
         if len(built.source_bytes) > limits.max_summary_bytes:
             result.quarantine.append(
-                Quarantine(
-                    reason=f"{owner}: the summary is {len(built.source_bytes):,} bytes; "
+                _patient_quarantined(
+                    f"{owner}: the summary is {len(built.source_bytes):,} bytes; "
                     f"the limit is {limits.max_summary_bytes:,} (SUMMARY_MAX_SUMMARY_BYTES)",
-                    resource_type="Patient",
-                    resource_id=read.text_of(patient.get("id"))[:64],
-                    patient_bsn=built.bsn,
-                    payload=built.source_bytes,
-                    keys=index.keys_of([patient] if patient else [], members),
+                    patient,
+                    members,
+                    index,
+                    built.bsn,
+                    built.source_bytes,
                 )
             )
             continue
         result.summaries.append(built)
     return result
+
+
+def _patient_quarantined(
+    reason: str, patient: dict, members: list[dict], index: _Index, bsn: str, payload: bytes
+) -> Quarantine:
+    """A patient's whole summary held back: the Patient and everything that came with it."""
+    return Quarantine(
+        reason=reason,
+        resource_type="Patient",
+        resource_id=read.text_of(patient.get("id"))[:64],
+        patient_bsn=bsn,
+        payload=payload,
+        keys=index.keys_of([patient], members),
+    )
 
 
 def _plain_bsn(patient: dict) -> str:

@@ -1,10 +1,8 @@
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
+
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -40,20 +38,13 @@ def test_healthz_is_503_when_the_database_is_down():
         "import django, json; django.setup(); from django.test import Client; "
         "r = Client().get('/healthz'); print(r.status_code, r.content.decode())"
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": "postgres://spoed:db-pw-secret@127.0.0.1:1/spoedinzage",
-        "ALLOWED_HOSTS": "testserver",
-        "LOG_LEVEL": "CRITICAL",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
+    result = run_python(
+        script,
+        DATABASE_URL="postgres://spoed:db-pw-secret@127.0.0.1:1/spoedinzage",
+        ALLOWED_HOSTS="testserver",
+        LOG_LEVEL="CRITICAL",
     )
+    assert result.returncode == 0, result.stderr
     status, body = result.stdout.strip().split(" ", 1)
     assert status == "503"
     assert json.loads(body) == {"status": "error", "checks": {"database": "error", "broker": "ok"}}

@@ -80,3 +80,19 @@ def test_a_misspelt_field_is_refused_at_once():
 
     with pytest.raises(FieldDoesNotExist):
         rows.only(GpPractice, "nmae")
+
+
+def test_insert_says_so_where_the_database_cannot_return_the_new_key(monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    with pytest.raises(NotImplementedError, match="RETURNING is needed"):
+        rows.insert(Organisation(kind=Organisation.Kind.SEH, name="SEH Oost"))
+    assert not Organisation.objects.filter(name="SEH Oost").exists()
+
+
+def test_insert_refuses_a_model_whose_key_the_database_does_not_make():
+    from django.contrib.sessions.models import Session
+
+    with pytest.raises(TypeError, match="needs a key the database generates"):
+        rows.insert(Session(session_key="k", session_data="", expire_date=timezone.now()))

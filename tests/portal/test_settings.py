@@ -1,11 +1,8 @@
 """Settings come from the environment, with embedded defaults for a bare machine."""
 
 import json
-import os
-import subprocess
-import sys
 
-from django.conf import settings
+from tests.processes import run_python
 
 SHOW = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -19,18 +16,8 @@ SHOW = (
 
 
 def run_settings(tmp_path, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "SPOEDINZAGE_VAR_DIR": str(tmp_path)})
-    env.update(env_overrides)
-    env = {k: v for k, v in env.items() if v is not None}
-    return subprocess.run(
-        [sys.executable, "-c", SHOW],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = {"DATABASE_URL": None, "REDIS_URL": None, "SPOEDINZAGE_VAR_DIR": str(tmp_path)}
+    return run_python(SHOW, **{**env, **env_overrides})
 
 
 def test_without_database_and_redis_urls_the_portal_uses_sqlite_and_runs_tasks_in_process(

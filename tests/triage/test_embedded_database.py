@@ -2,11 +2,7 @@
 too (no row locks, UUIDs as text, dates as text). One walk through it in a process of its own,
 on an empty SQLite database, ending with the ledger verified."""
 
-import os
-import subprocess
-import sys
-
-from django.conf import settings
+from tests.processes import run_python
 
 WALK = """
 import django, json
@@ -60,23 +56,14 @@ print(json.dumps({
 
 
 def test_search_consent_and_summary_work_on_the_embedded_database(tmp_path):
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+    result = run_python(
+        WALK,
+        DATABASE_URL=None,
+        REDIS_URL=None,
+        SECRET_KEY=None,
         SPOEDINZAGE_VAR_DIR=str(tmp_path),
         DEBUG="1",
         ALLOWED_HOSTS="testserver",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", WALK],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     import json
