@@ -80,11 +80,41 @@ def check_detail(value: Any, path: str = "detail") -> None:
     raise ValueError(f"{path}: {type(value).__name__} is not a JSON value")
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     payload = {name: _canonical_value(fields[name]) for name in HASHED_FIELDS}
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    return _dumps(payload).encode("utf-8")
+
+
+# In the canonical (sorted) order "prev_hash" comes before "seq", and neither is first or
+# last: the fields before, between and after them, for canonical_parts().
+_SORTED = sorted(HASHED_FIELDS)
+_BEFORE_PREV = tuple(_SORTED[: _SORTED.index("prev_hash")])
+_BETWEEN = tuple(_SORTED[_SORTED.index("prev_hash") + 1 : _SORTED.index("seq")])
+_AFTER_SEQ = tuple(_SORTED[_SORTED.index("seq") + 1 :])
+
+
+def canonical_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
+    """The canonical JSON of an event before its place in the chain is known, in three parts:
+
+        canonical = head + prev_hash + middle + str(seq) + tail
+
+    PostgreSQL joins them under the ledger's lock and hashes the result (migration
+    audit/0004), so appending an event is one statement. They make the same text as
+    canonical_bytes(): json.dumps of a dict with sorted keys is its items, `"key":value`,
+    in key order, joined by commas.
+    """
+
+    def items(names: tuple[str, ...]) -> list[str]:
+        return [f"{_dumps(name)}:{_dumps(_canonical_value(fields[name]))}" for name in names]
+
+    head = "{" + ",".join(items(_BEFORE_PREV)) + ',"prev_hash":"'
+    middle = '",' + "".join(item + "," for item in items(_BETWEEN)) + '"seq":'
+    tail = "".join("," + item for item in items(_AFTER_SEQ)) + "}"
+    return head, middle, tail
 
 
 def event_hash(fields: dict[str, Any]) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import ipaddress
 import uuid
 from typing import Any
@@ -12,7 +14,7 @@ from django.db import connection, models, transaction
 
 from audit import context as request_context
 from audit.actors import Actor, Responsible
-from audit.chain import GENESIS_HASH, check_detail, event_hash
+from audit.chain import GENESIS_HASH, canonical_parts, check_detail, event_hash
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
 from portal import rows
 from portal.identifiers import validate_bsn
@@ -22,24 +24,52 @@ LEDGER_LOCK_KEY = 7_513_0001
 
 
 def _lock_and_read_head() -> tuple[int, str]:
-    """Serialise writers until the caller's transaction ends; then the head (seq, hash).
+    """The head (seq, hash) on SQLite, which holds its database write lock from BEGIN
+    IMMEDIATE (see DATABASES in settings) until the caller's transaction ends."""
+    head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return head or (0, GENESIS_HASH)
 
-    Without the lock, two transactions could both read event #n as the head
-    and both write #n+1: a forked chain. On PostgreSQL an advisory transaction
-    lock, taken and followed by the read in one round trip (the function of
-    migration audit/0003); SQLite already holds its database write lock from
-    BEGIN IMMEDIATE (see DATABASES in settings).
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT head_seq, head_hash FROM audit_ledger_head(%s)", [LEDGER_LOCK_KEY]
-            )
-            seq, hash_ = cursor.fetchone()
-    else:
-        head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, hash_ = head or (None, None)
-    return (seq, hash_) if seq is not None else (0, GENESIS_HASH)
+
+# PostgreSQL: lock, head, link and row in one statement (the function of migration
+# audit/0004). Without the lock, two transactions could both read event #n as the head and
+# both write #n+1: a forked chain. The lock is a transaction lock: it is held until the
+# caller's transaction ends, or, outside one, until this statement commits.
+_LINK_FIELDS = ("seq", "prev_hash", "hash")
+
+
+@functools.cache
+def _append_statement() -> tuple[str, tuple]:
+    fields = tuple(
+        field
+        for field in AccessEvent._meta.concrete_fields
+        if not field.primary_key and field.attname not in _LINK_FIELDS
+    )
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    sql = (
+        f'INSERT INTO "audit_accessevent" ({columns}, "seq", "prev_hash", "hash") '  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(fields))}, link.seq, link.prev_hash, link.hash "
+        "FROM audit_ledger_link(%s, %s, %s, %s) link "
+        'RETURNING "id", "seq", "prev_hash", "hash"'
+    )
+    return sql, fields
+
+
+def _append_postgresql(event: AccessEvent) -> None:
+    sql, fields = _append_statement()
+    params = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
+    head, middle, tail = canonical_parts(event.__dict__)
+    event.pk, event.seq, event.prev_hash, event.hash = rows.fetch_one(
+        sql, [*params, LEDGER_LOCK_KEY, head, middle, tail]
+    )
+
+
+def _append_sqlite(event: AccessEvent) -> None:
+    # No savepoint: a caller in a transaction fails as a whole when its event fails.
+    with transaction.atomic(savepoint=False):
+        head_seq, event.prev_hash = _lock_and_read_head()
+        event.seq = head_seq + 1
+        event.hash = event_hash(event.__dict__)
+        rows.insert(event)
 
 
 def _normalise_address(address: str) -> str:
@@ -86,8 +116,6 @@ def _check(event: AccessEvent) -> None:
         raise ValidationError(errors)
 
 
-# No savepoint: a caller in a transaction fails as a whole when its event fails.
-@transaction.atomic(savepoint=False)
 def access_event_record(
     *,
     event_type: EventType,
@@ -103,13 +131,53 @@ def access_event_record(
     occurred_at: dt.datetime | None = None,
     context: request_context.RequestContext | None = None,
 ) -> AccessEvent:
-    """Append one event to the ledger, inside the caller's transaction.
+    """Append one event to the ledger, inside the caller's transaction if there is one.
 
     Raises (and so rolls back the caller's work) when the event is invalid
     or cannot be written: an access that cannot be logged does not happen.
     ``occurred_at`` defaults to the start of the current request.
     """
-    context = context or request_context.current()
+    with _failing_the_callers_transaction():
+        return _record(
+            event_type=event_type,
+            action=action,
+            actor=actor,
+            outcome=outcome,
+            patient_bsn=patient_bsn,
+            consent_basis=consent_basis,
+            consent_policy=consent_policy,
+            purpose_of_use=purpose_of_use,
+            responsible=responsible,
+            detail=detail,
+            occurred_at=occurred_at,
+            context=context or request_context.current(),
+        )
+
+
+def _failing_the_callers_transaction():
+    """Inside a transaction, an event that fails marks it for rollback (an atomic block
+    without a savepoint issues no SQL): a caller that catches the error still cannot commit
+    the action it wanted to log. Outside one, there is nothing to mark."""
+    if connection.in_atomic_block:
+        return transaction.atomic(savepoint=False)
+    return contextlib.nullcontext()
+
+
+def _record(
+    *,
+    event_type: EventType,
+    action: Action,
+    actor: Actor,
+    outcome: Outcome,
+    patient_bsn: str,
+    consent_basis: ConsentBasis,
+    consent_policy: str,
+    purpose_of_use: Purpose,
+    responsible: Responsible | None,
+    detail: dict[str, Any] | None,
+    occurred_at: dt.datetime | None,
+    context: request_context.RequestContext,
+) -> AccessEvent:
     detail = detail or {}
     try:
         check_detail(detail)
@@ -146,8 +214,11 @@ def access_event_record(
     # Choices and lengths are checked before the lock is taken.
     _check(event)
 
-    head_seq, event.prev_hash = _lock_and_read_head()
-    event.seq = head_seq + 1
-    event.hash = event_hash(event.__dict__)
-    rows.insert(event)  # a statement built once: the ORM compiled it for every event
+    # Statements built once: the ORM compiled the INSERT for every event.
+    if connection.vendor == "postgresql":
+        _append_postgresql(event)
+    else:
+        _append_sqlite(event)
+    event._state.adding = False
+    event._state.db = connection.alias
     return event

@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
@@ -104,13 +102,12 @@ def _summary_to_show(encounter: Encounter) -> Summary | None:
     return summary
 
 
-@transaction.atomic
 def summary_for_view(
     *, membership: Membership, encounter: Encounter, now: dt.datetime
 ) -> SummaryView:
-    """Decide, read, log — in one transaction, rendered only after it commits: if the view
-    cannot be logged, nothing is shown. The event is written last, so the ledger's lock
-    (held until commit) is held as briefly as possible."""
+    """Decide, read, log; the caller renders only after the event is committed: if the view
+    cannot be logged, nothing is shown. No transaction of its own: the event is one statement
+    (audit.services), so the ledger's lock is held only while it is written."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
     detail = {"encounter": str(encounter.public_id), "reason": decision.reason}

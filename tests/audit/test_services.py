@@ -158,3 +158,29 @@ def test_an_overlong_field_is_refused_before_anything_is_written():
         access_event_record(event_type=EventType.LOGIN, action=Action.EXECUTE, actor=long_name)
     assert "user_name" in excinfo.value.message_dict
     assert AccessEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        {"reason": 'Zoë\'s "quoted" \\ back\\slash, tab\t, newline\n, emoji 🚑, ñ'},
+        {"nested": {"z": [1, "ü", {"a": None, "b": True}], "a": "€"}, "prev_hash": "x", "seq": 1},
+        {},
+    ],
+    ids=["unicode-and-escapes", "nested-with-link-names-as-keys", "empty"],
+)
+def test_the_database_links_an_event_with_the_hash_python_checks(detail):
+    """On PostgreSQL the hash is made in the database from canonical_parts (audit/0004);
+    it must be the very hash audit_verify recomputes, for any text the event holds."""
+    record_events(1)
+    event = access_event_record(
+        event_type=EventType.SUMMARY_VIEW,
+        action=Action.READ,
+        actor=dataclasses.replace(NURSE, name="Zoë Ñúñez-Ærø"),
+        patient_bsn="999911120",
+        detail=detail,
+    )
+    stored = AccessEvent.objects.get(pk=event.pk)
+    assert (stored.seq, stored.hash, stored.prev_hash) == (event.seq, event.hash, event.prev_hash)
+    assert stored.hash == event_hash({f: getattr(stored, f) for f in HASHED_FIELDS})
+    assert stored.prev_hash == AccessEvent.objects.get(seq=stored.seq - 1).hash

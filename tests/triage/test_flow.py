@@ -325,6 +325,24 @@ def test_the_summary_page_takes_at_most_8_queries_however_long_the_summary(clien
     assert len(_page_queries(client, url)) == len(short)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_summary_page_writes_its_event_in_one_statement_in_no_transaction(
+    client, nurse, patients
+):
+    """As in production (autocommit, no test transaction around it): the event is one
+    INSERT with the ledger's lock and link in it (audit/0004), with no BEGIN or COMMIT."""
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    client.get(url)  # the first page of a session remembers the second factor
+    before = AccessEvent.objects.count()
+    statements = _page_queries(client, url)
+    assert AccessEvent.objects.count() == before + 1
+    ledger = [sql for sql in statements if "audit_" in sql]
+    assert len(ledger) == 1 and ledger[0].startswith('INSERT INTO "audit_accessevent"')
+    assert not [sql for sql in statements if sql in ("BEGIN", "COMMIT")]
+    assert len(statements) == 5, "\n".join(sql[:120] for sql in statements)
+
+
 def test_the_stop_button_acts_at_once(
     client, nurse, patients, corona_opt_in, django_capture_on_commit_callbacks
 ):
