@@ -89,12 +89,15 @@ def canonical_bytes(fields: dict[str, Any]) -> bytes:
     return _dumps(payload).encode("utf-8")
 
 
-# In the canonical (sorted) order "prev_hash" comes before "seq", and neither is first or
-# last: the fields before, between and after them, for canonical_parts().
+# In the canonical (sorted) order "prev_hash" comes before "seq", not next to each other,
+# and neither is first or last: the fields before, between and after them, for
+# canonical_parts(). Each group is a run of consecutive keys, none of them empty.
 _SORTED = sorted(HASHED_FIELDS)
 _BEFORE_PREV = tuple(_SORTED[: _SORTED.index("prev_hash")])
 _BETWEEN = tuple(_SORTED[_SORTED.index("prev_hash") + 1 : _SORTED.index("seq")])
 _AFTER_SEQ = tuple(_SORTED[_SORTED.index("seq") + 1 :])
+if not (_BEFORE_PREV and _BETWEEN and _AFTER_SEQ):
+    raise ImportError("audit.chain: canonical_parts() needs fields before, between and after")
 
 
 def canonical_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
@@ -108,12 +111,13 @@ def canonical_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
     in key order, joined by commas.
     """
 
-    def items(names: tuple[str, ...]) -> list[str]:
-        return [f"{_dumps(name)}:{_dumps(_canonical_value(fields[name]))}" for name in names]
+    def items(names: tuple[str, ...]) -> str:
+        # The group as a JSON object, without its braces: its items, in key order.
+        return _dumps({name: _canonical_value(fields[name]) for name in names})[1:-1]
 
-    head = "{" + ",".join(items(_BEFORE_PREV)) + ',"prev_hash":"'
-    middle = '",' + "".join(item + "," for item in items(_BETWEEN)) + '"seq":'
-    tail = "".join("," + item for item in items(_AFTER_SEQ)) + "}"
+    head = "{" + items(_BEFORE_PREV) + ',"prev_hash":"'
+    middle = '",' + items(_BETWEEN) + ',"seq":'
+    tail = "," + items(_AFTER_SEQ) + "}"
     return head, middle, tail
 
 
