@@ -256,10 +256,15 @@ def measure(size: int, users: int) -> dict:
             }
         )
         # The summary by a second session of the same nurse: a search would end its encounter.
-        key2, _, membership2 = signed_in_session(f"bench-{run}-{n}-summary")
+        key2, csrf2, membership2 = signed_in_session(f"bench-{run}-{n}-summary")
         encounter = consented_encounter(membership2, bsn, birth_date)
+        # With the CSRF cookie, as a browser sends it back after its first page: without
+        # it every page would make a new secret and set the cookie again.
         summary.append(
-            {"path": f"/triage/{encounter}/samenvatting/", "cookie": f"sessionid={key2}"}
+            {
+                "path": f"/triage/{encounter}/samenvatting/",
+                "cookie": f"sessionid={key2}; csrftoken={csrf2}",
+            }
         )
     env = {
         **os.environ,

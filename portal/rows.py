@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 # A part of a row: a model, or a model and the fields left out (deferred, as .defer() would).
@@ -43,28 +43,38 @@ def columns(part: Part, alias: str) -> str:
 
 
 @functools.cache
-def _converters(part: Part, vendor: str) -> list[tuple]:
-    """Per field: its column expression and the conversions the ORM would apply to it
-    on this database (JSON text to objects; on SQLite also dates, booleans, UUIDs)."""
-    out = []
-    for field in _fields(part):
+def _plan(part: Part, vendor: str) -> tuple[type[Model], frozenset, tuple]:
+    """How a row becomes an instance on this database: the model, the fields' attnames,
+    and for the fields that need them only (JSON text to objects; on SQLite also dates,
+    booleans, UUIDs) the conversions the ORM would apply: (position, column, converters)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    conversions = []
+    for position, field in enumerate(_fields(part)):
         col = field.get_col(_model(part)._meta.db_table)
-        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return out
+        converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
+        if converters:
+            conversions.append((position, col, tuple(converters)))
+    attnames = frozenset(field.attname for field in _fields(part))
+    return _model(part), attnames, tuple(conversions)
 
 
 def instance(part: Part, values: tuple | list) -> Model | None:
     """A model instance from the values `columns(part, …)` selected; None when the
     row was the NULL side of an outer join. Fields left out are deferred."""
-    fields = _fields(part)
-    if values[0] is None and fields[0].primary_key:
+    if values[0] is None and _fields(part)[0].primary_key:
         return None
-    converted = []
-    for (col, converters), value in zip(_converters(part, connection.vendor), values, strict=True):
-        for convert in converters:
-            value = convert(value, col, connection)
-        converted.append(value)
-    return _model(part).from_db(connection.alias, [field.attname for field in fields], converted)
+    # One lookup of the connection: each use of the `connection` proxy costs one.
+    db = connections[DEFAULT_DB_ALIAS]
+    model, attnames, conversions = _plan(part, db.vendor)
+    if conversions:
+        values = list(values)
+        for position, col, converters in conversions:
+            value = values[position]
+            for convert in converters:
+                value = convert(value, col, db)
+            values[position] = value
+    # from_db() marks the model's other fields deferred; it needs only `in` of the names.
+    return model.from_db(db.alias, attnames, values)
 
 
 def param(model: type[Model], name: str, value):
@@ -73,28 +83,48 @@ def param(model: type[Model], name: str, value):
 
 
 @functools.cache
-def _insert_statement(model: type[Model]) -> tuple[str, tuple]:
+def _insert_statement(model: type[Model], first: str | None = None) -> tuple[str, tuple]:
     pk = model._meta.pk
     if not getattr(pk, "db_returning", False):
         raise TypeError(f"{model.__name__}: rows.insert needs a key the database generates")
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
-    sql = 'INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "{pk}"'.format(  # noqa: S608
-        table=model._meta.db_table,
-        columns=", ".join(f'"{field.column}"' for field in fields),
-        values=", ".join(["%s"] * len(fields)),
-        pk=pk.column,
-    )
+    table = model._meta.db_table
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    values = ", ".join(["%s"] * len(fields))
+    if first is None:
+        sql = f'INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "{pk.column}"'  # noqa: S608
+    else:
+        # The INSERT reads the count of the rows `first` changed, so `first` runs to the
+        # end before the row is inserted (a data-modifying WITH that nothing reads would
+        # run after the main statement): a unique constraint sees its changes.
+        sql = (
+            f"WITH first AS ({first} RETURNING 1) "  # noqa: S608 (our SQL; values are parameters)
+            f'INSERT INTO "{table}" ({columns}) SELECT {values} '
+            f'FROM (SELECT count(*) FROM first) AS done RETURNING "{pk.column}"'
+        )
     return sql, fields
 
 
-def insert(obj: Model) -> None:
+def insert(obj: Model, *, first: tuple[str, list] | None = None) -> None:
     """Insert a new row for `obj` as obj.save(force_insert=True) would (without signals:
     none are used here) and set its primary key, with a statement built once per model.
+    `first`, an UPDATE or DELETE (SQL and parameters) to run before the insert: on
+    PostgreSQL in the same statement, one round trip; elsewhere as a statement of its own.
     Needs INSERT … RETURNING: PostgreSQL, SQLite 3.35 or newer."""
     if not connection.features.can_return_columns_from_insert:
         raise NotImplementedError(f"{connection.vendor}: INSERT … RETURNING is needed")
-    sql, fields = _insert_statement(type(obj))
-    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+    params = []
+    if first is not None and connection.vendor == "postgresql":
+        sql, fields = _insert_statement(type(obj), first[0])
+        params.extend(first[1])
+    else:
+        if first is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*first)
+        sql, fields = _insert_statement(type(obj))
+    params.extend(
+        field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields
+    )
     obj.pk = fetch_one(sql, params)[0]
     obj._state.adding = False
     obj._state.db = connection.alias

@@ -137,12 +137,14 @@ _ENCOUNTERS_END_SQL = (
 )
 
 
+def _encounters_end_statement(user, now: dt.datetime, reason=Encounter.Ended.NEXT_PATIENT):
+    return _ENCOUNTERS_END_SQL, [rows.param(Encounter, "ended_at", now), reason, user.pk]
+
+
 def encounters_end(*, user, reason: Encounter.Ended, now: dt.datetime) -> int:
-    """End the user's open encounter (there is at most one); on every search."""
+    """End the user's open encounter (there is at most one)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            _ENCOUNTERS_END_SQL, [rows.param(Encounter, "ended_at", now), reason, user.pk]
-        )
+        cursor.execute(*_encounters_end_statement(user, now, reason))
         return cursor.rowcount
 
 
@@ -179,7 +181,6 @@ def _search(
             detail={"found": found},
         )
         return SearchResult(found)
-    encounters_end(user=membership.user, reason=Encounter.Ended.NEXT_PATIENT, now=now)
     encounter = Encounter(
         public_id=uuid.uuid4(),
         user=membership.user,
@@ -189,7 +190,8 @@ def _search(
         started_at=now,
         expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
     )
-    rows.insert(encounter)
+    # Opening a patient closes the previous one: in the same statement (one round trip).
+    rows.insert(encounter, first=_encounters_end_statement(membership.user, now))
     access_event_record(
         event_type=EventType.PATIENT_SEARCH,
         action=Action.EXECUTE,

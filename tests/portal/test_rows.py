@@ -96,3 +96,25 @@ def test_insert_refuses_a_model_whose_key_the_database_does_not_make():
 
     with pytest.raises(TypeError, match="needs a key the database generates"):
         rows.insert(Session(session_key="k", session_data="", expire_date=timezone.now()))
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "another database"])
+def test_insert_runs_its_first_statement_before_the_row_goes_in(vendor, monkeypatch):
+    """On PostgreSQL one statement: the UPDATE frees the number the new row takes, so the
+    unique constraint holds only if the UPDATE ran first. Elsewhere two statements."""
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+
+    if vendor != "postgresql":
+        monkeypatch.setattr(connections["default"], "vendor", vendor)
+    Organisation.objects.create(kind=Organisation.Kind.HAP, name="HAP Oud", ura="90000017")
+    new = Organisation(kind=Organisation.Kind.HAP, name="HAP Nieuw", ura="90000017")
+    first = (
+        'UPDATE "portal_organisation" SET "ura" = %s WHERE "ura" = %s',
+        ["90000029", "90000017"],
+    )
+    with CaptureQueriesContext(connection) as statements:
+        rows.insert(new, first=first)
+    assert Organisation.objects.get(ura="90000017").pk == new.pk
+    assert Organisation.objects.get(ura="90000029").name == "HAP Oud"
+    assert len(statements) == (1 if vendor == "postgresql" else 2)
