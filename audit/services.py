@@ -54,22 +54,38 @@ def _append_statement() -> tuple[str, tuple]:
     return sql, fields
 
 
-def _append_postgresql(event: AccessEvent) -> None:
+def _append_postgresql(event: AccessEvent, read: tuple[str, list] | None) -> tuple | None:
     sql, fields = _append_statement()
     params = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
-    head, middle, tail = canonical_parts(event.__dict__)
-    event.pk, event.seq, event.prev_hash, event.hash = rows.fetch_one(
-        sql, [*params, LEDGER_LOCK_KEY, head, middle, tail]
+    params += [LEDGER_LOCK_KEY, *canonical_parts(event.__dict__)]
+    if read is not None:
+        sql = _reading_statement(sql, read[0])
+        params += read[1]
+    row = rows.fetch_one(sql, params)
+    event.pk, event.seq, event.prev_hash, event.hash = row[:4]
+    found = read is not None and row[4]
+    return row[5:] if found else None
+
+
+@functools.cache
+def _reading_statement(append_sql: str, read_sql: str) -> str:
+    """The INSERT as a WITH that the SELECT reads: it runs first, and its failure fails the
+    statement, so the row comes back only with the event written. `found` tells a row
+    from none (one row comes back either way)."""
+    return (
+        f"WITH link AS ({append_sql}) SELECT link.*, r.* FROM link "  # noqa: S608 (our SQL)
+        f"LEFT JOIN LATERAL (SELECT true AS found, q.* FROM ({read_sql}) q) r ON true"
     )
 
 
-def _append_sqlite(event: AccessEvent) -> None:
+def _append_sqlite(event: AccessEvent, read: tuple[str, list] | None) -> tuple | None:
     # No savepoint: a caller in a transaction fails as a whole when its event fails.
     with transaction.atomic(savepoint=False):
         head_seq, event.prev_hash = _lock_and_read_head()
         event.seq = head_seq + 1
         event.hash = event_hash(event.__dict__)
         rows.insert(event)
+        return rows.fetch_one(*read) if read is not None else None
 
 
 def _normalise_address(address: str) -> str:
@@ -137,21 +153,41 @@ def access_event_record(
     or cannot be written: an access that cannot be logged does not happen.
     ``occurred_at`` defaults to the start of the current request.
     """
+    event, _ = access_event_record_reading(
+        None,
+        event_type=event_type,
+        action=action,
+        actor=actor,
+        outcome=outcome,
+        patient_bsn=patient_bsn,
+        consent_basis=consent_basis,
+        consent_policy=consent_policy,
+        purpose_of_use=purpose_of_use,
+        responsible=responsible,
+        detail=detail,
+        occurred_at=occurred_at,
+        context=context,
+    )
+    return event
+
+
+def access_event_record_reading(
+    read: tuple[str, list] | None, **fields: Any
+) -> tuple[AccessEvent, tuple | None]:
+    """Append one event (the fields of access_event_record) and read what it logs: `read`,
+    a SELECT of at most one row (SQL and parameters), is answered by the statement that
+    writes the event (PostgreSQL; elsewhere in the event's transaction, after it). If the
+    event cannot be written, nothing is read. The row, or None: no row, or no `read`."""
     with _failing_the_callers_transaction():
-        return _record(
-            event_type=event_type,
-            action=action,
-            actor=actor,
-            outcome=outcome,
-            patient_bsn=patient_bsn,
-            consent_basis=consent_basis,
-            consent_policy=consent_policy,
-            purpose_of_use=purpose_of_use,
-            responsible=responsible,
-            detail=detail,
-            occurred_at=occurred_at,
-            context=context or request_context.current(),
-        )
+        event = _event(**fields)
+        # Statements built once: the ORM compiled the INSERT for every event.
+        if connection.vendor == "postgresql":
+            row = _append_postgresql(event, read)
+        else:
+            row = _append_sqlite(event, read)
+        event._state.adding = False
+        event._state.db = connection.alias
+        return event, row
 
 
 def _failing_the_callers_transaction():
@@ -163,21 +199,23 @@ def _failing_the_callers_transaction():
     return contextlib.nullcontext()
 
 
-def _record(
+def _event(
     *,
     event_type: EventType,
     action: Action,
     actor: Actor,
-    outcome: Outcome,
-    patient_bsn: str,
-    consent_basis: ConsentBasis,
-    consent_policy: str,
-    purpose_of_use: Purpose,
-    responsible: Responsible | None,
-    detail: dict[str, Any] | None,
-    occurred_at: dt.datetime | None,
-    context: request_context.RequestContext,
+    outcome: Outcome = Outcome.SUCCESS,
+    patient_bsn: str = "",
+    consent_basis: ConsentBasis = ConsentBasis.NONE,
+    consent_policy: str = "",
+    purpose_of_use: Purpose = Purpose.TREATMENT,
+    responsible: Responsible | None = None,
+    detail: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+    context: request_context.RequestContext | None = None,
 ) -> AccessEvent:
+    """The event, checked (before the ledger's lock is taken), not yet written."""
+    context = context or request_context.current()
     detail = detail or {}
     try:
         check_detail(detail)
@@ -211,14 +249,5 @@ def _record(
         request_id=context.request_id,
         detail=detail,
     )
-    # Choices and lengths are checked before the lock is taken.
     _check(event)
-
-    # Statements built once: the ORM compiled the INSERT for every event.
-    if connection.vendor == "postgresql":
-        _append_postgresql(event)
-    else:
-        _append_sqlite(event)
-    event._state.adding = False
-    event._state.db = connection.alias
     return event

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
-from audit.services import access_event_record
+from audit.services import access_event_record, access_event_record_reading
 from consent.decision import (
     Answer,
     ConsentDecision,
@@ -94,8 +94,11 @@ _SUMMARY_SQL = (
 )
 
 
-def _summary_to_show(encounter: Encounter) -> Summary | None:
-    row = rows.fetch_one(_SUMMARY_SQL, [encounter.summary_id, encounter.patient_bsn])
+def _summary_read(encounter: Encounter) -> tuple[str, list]:
+    return _SUMMARY_SQL, [encounter.summary_id, encounter.patient_bsn]
+
+
+def _summary_from(row: tuple | None) -> Summary | None:
     if row is None:
         return None  # purged since the search (a refusal registered meanwhile)
     summary, summary.practice = rows.split(row, _SUMMARY_PART, _PRACTICE_PART)
@@ -105,9 +108,10 @@ def _summary_to_show(encounter: Encounter) -> Summary | None:
 def summary_for_view(
     *, membership: Membership, encounter: Encounter, now: dt.datetime
 ) -> SummaryView:
-    """Decide, read, log; the caller renders only after the event is committed: if the view
-    cannot be logged, nothing is shown. No transaction of its own: the event is one statement
-    (audit.services), so the ledger's lock is held only while it is written."""
+    """Decide, then log and read: the summary comes back from the statement that writes the
+    event (audit.services.access_event_record_reading), so a view that cannot be logged
+    shows nothing. No transaction of its own: on PostgreSQL that is one statement, and the
+    ledger's lock is held only while it runs."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
     detail = {"encounter": str(encounter.public_id), "reason": decision.reason}
@@ -123,8 +127,9 @@ def summary_for_view(
             detail=detail,
         )
         return SummaryView(decision, None, encounter)
-    summary = _summary_to_show(encounter)
-    access_event_record(
+    # Read by the statement that logs the view (audit.services): no summary without its event.
+    _, row = access_event_record_reading(
+        _summary_read(encounter),
         event_type=EventType.SUMMARY_VIEW,
         action=Action.READ,
         actor=actor,
@@ -136,4 +141,4 @@ def summary_for_view(
         else Purpose.TREATMENT,
         detail=detail,
     )
-    return SummaryView(decision, summary, encounter)
+    return SummaryView(decision, _summary_from(row), encounter)

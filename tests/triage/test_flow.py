@@ -326,11 +326,12 @@ def test_the_summary_page_takes_at_most_8_queries_however_long_the_summary(clien
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_summary_page_writes_its_event_in_one_statement_in_no_transaction(
+def test_the_summary_page_logs_and_reads_the_summary_in_one_statement_in_no_transaction(
     client, nurse, patients
 ):
     """As in production (autocommit, no test transaction around it): the event is one
-    INSERT with the ledger's lock and link in it (audit/0004), with no BEGIN or COMMIT."""
+    INSERT with the ledger's lock and link in it (audit/0004), and the summary comes back
+    from that same statement; no BEGIN or COMMIT."""
     found = search(client, CONSENTED)
     url = answer(client, found, answer="agrees")["Location"]
     client.get(url)  # the first page of a session remembers the second factor
@@ -338,9 +339,10 @@ def test_the_summary_page_writes_its_event_in_one_statement_in_no_transaction(
     statements = _page_queries(client, url)
     assert AccessEvent.objects.count() == before + 1
     ledger = [sql for sql in statements if "audit_" in sql]
-    assert len(ledger) == 1 and ledger[0].startswith('INSERT INTO "audit_accessevent"')
+    assert len(ledger) == 1 and 'INSERT INTO "audit_accessevent"' in ledger[0]
+    assert [sql for sql in statements if "summaries_summary" in sql] == ledger
     assert not [sql for sql in statements if sql in ("BEGIN", "COMMIT")]
-    assert len(statements) == 5, "\n".join(sql[:120] for sql in statements)
+    assert len(statements) == 4, "\n".join(sql[:120] for sql in statements)
 
 
 def test_the_stop_button_acts_at_once(
@@ -478,3 +480,34 @@ def test_the_service_itself_requires_the_emergency_reason_and_the_representative
                 membership=nurse, encounter=encounter, now=timezone.now(), **kwargs
             )
     assert not PointOfCareConsent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_view_cannot_be_logged_the_summary_is_not_shown(client, nurse, patients):
+    """The database refuses the ledger row (a trigger standing in for a full disk or a
+    broken ledger): the page fails without any of the patient's data, and nothing is
+    logged as viewed."""
+    from django.db import connection
+
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    assert "Visser" in client.get(url).content.decode()  # the patient's name, while logged
+    viewed = len(events(EventType.SUMMARY_VIEW))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'ledger unavailable'; END $$; "
+            "CREATE TRIGGER test_refuse BEFORE INSERT ON audit_accessevent "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse()"
+        )
+    try:
+        client.raise_request_exception = False
+        response = client.get(url)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER test_refuse ON audit_accessevent; DROP FUNCTION test_refuse()"
+            )
+    assert response.status_code == 500
+    assert "Visser" not in response.content.decode()
+    assert len(events(EventType.SUMMARY_VIEW)) == viewed
