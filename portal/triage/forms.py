@@ -1,10 +1,29 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import EmergencyReason, PointOfCareConsent
 from portal.identifiers import validate_bsn
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DateInputField(forms.DateField):
+    """A date as a date input sends it (ISO, 2026-11-27) read at once; any other spelling
+    as DateField reads it. Only the ISO format fits four digits, a dash, two, a dash and
+    two, so the result is the same; the Dutch formats tried first cost ~60 µs a search."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass  # e.g. 1950-02-30: DateField says what is wrong
+        return super().to_python(value)
 
 
 class SearchForm(forms.Form):
@@ -22,7 +41,7 @@ class SearchForm(forms.Form):
             }
         ),
     )
-    birth_date = forms.DateField(
+    birth_date = DateInputField(
         label=_("Birth date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -1,0 +1,37 @@
+"""The search form reads what people and browsers send, and says what is wrong."""
+
+import datetime as dt
+
+import pytest
+from django.utils import translation
+
+from portal.triage.forms import SearchForm
+
+
+@pytest.fixture(autouse=True)
+def dutch():
+    with translation.override("nl"):
+        yield
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("1950-02-03", dt.date(1950, 2, 3)),  # a date input (ISO)
+        (" 1950-02-03 ", dt.date(1950, 2, 3)),
+        ("03-02-1950", dt.date(1950, 2, 3)),  # typed the Dutch way
+        ("03/02/1950", dt.date(1950, 2, 3)),
+        ("10-02-03", dt.date(2003, 2, 10)),  # Dutch, two-digit year: not year 10
+    ],
+)
+def test_the_birth_date_is_read_as_sent(typed, expected):
+    form = SearchForm({"bsn": "999911120", "birth_date": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["birth_date"] == expected
+
+
+@pytest.mark.parametrize("typed", ["1950-02-30", "1950-13-01", "gisteren", ""])
+def test_a_date_that_is_no_date_is_refused_at_the_field(typed):
+    form = SearchForm({"bsn": "999911120", "birth_date": typed})
+    assert not form.is_valid()
+    assert list(form.errors) == ["birth_date"]
