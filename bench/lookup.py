@@ -337,7 +337,10 @@ def report(runs: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--users", type=int, default=50, help="signed-in nurses taking turns")
+    # 500: each nurse then searches ~25 times in the run's half minute, about what a nurse
+    # does in an hour (the throttle allows 30 patients an hour). With 50, each searched
+    # ~250 times, and every search counted that unreal history (docs/performance.md).
+    parser.add_argument("--users", type=int, default=500, help="signed-in nurses taking turns")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
