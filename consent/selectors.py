@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from consent.decision import PolicyState, Registered
-from consent.models import Decision, Policy, Scope
+from consent.models import ConsentRegistration, Decision, Policy, Scope
 
 
 def current_decision_sql(patient_bsn: str) -> str:
@@ -23,6 +23,29 @@ def current_decision_sql(patient_bsn: str) -> str:
         'AND NOT EXISTS (SELECT 1 FROM "consent_consentregistration" n '
         'WHERE n."previous_id" = r."id") '
         'ORDER BY (r."decision" = %s) DESC, r."registered_at" DESC LIMIT 1)'
+    )
+
+
+def refusal_registered_sql(patient_bsn: str) -> str:
+    """SQL, true when the patient has a current refusal registered in any scope: such a
+    patient's summary is not kept (summaries_store leaves it out; summary_purge removes
+    what there was). `patient_bsn` is SQL for the BSN, a column of the query this is part
+    of. No parameters: the decision is our own constant."""
+    return (
+        'EXISTS (SELECT 1 FROM "consent_consentregistration" r '  # noqa: S608 (our SQL only)
+        f'WHERE r."patient_bsn" = {patient_bsn} AND r."decision" = \'{Decision.REFUSAL.value}\' '
+        'AND NOT EXISTS (SELECT 1 FROM "consent_consentregistration" n '
+        'WHERE n."previous_id" = r."id"))'
+    )
+
+
+def refused_among(bsns: list[str]) -> set[str]:
+    """Of these patients, those with a current refusal registered in any scope (the rule of
+    refusal_registered_sql, for the embedded database's store)."""
+    return set(
+        ConsentRegistration.objects.filter(
+            patient_bsn__in=bsns, decision=Decision.REFUSAL, successor__isnull=True
+        ).values_list("patient_bsn", flat=True)
     )
 
 

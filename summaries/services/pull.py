@@ -38,16 +38,18 @@ class PullCounts:
     quarantined: int = 0
     failed: int = 0
     pages: int = 0
+    not_kept: int = 0  # a refusal is registered for the patient: not stored
 
     def add(self, other: PullCounts) -> None:
         for name, value in asdict(other).items():
             setattr(self, name, getattr(self, name) + value)
 
     def line(self) -> str:
-        return (
+        line = (
             f"imported {self.imported}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined}, failed {self.failed}"
         )
+        return f"{line}, not kept (refusal registered) {self.not_kept}" if self.not_kept else line
 
 
 def limits_from_settings() -> Limits:
@@ -142,6 +144,7 @@ def practice_pull(
                     counts.quarantined += quarantine_add(practice=practice, items=result.quarantine)
                 counts.imported += stored.imported
                 counts.unchanged += stored.unchanged
+                counts.not_kept += stored.not_kept
                 counts.pages += 1
                 snapshot = snapshot or result.snapshot or started
                 if progress:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from consent.selectors import refusal_registered_sql, refused_among
 from summaries.fhir.model import PatientSummary
 from summaries.models import GpPractice, Summary
 
@@ -31,27 +32,37 @@ _lz4: bool | None = None  # the server's build does not change while we run
 LZ4_AVAILABLE = (
     "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
 )
-MERGE = """
-INSERT INTO summaries_summary (bsn, birth_date, source_version, source_updated_at,
-    fhir_version, sections, source, size_bytes, practice_id, fetched_at)
-SELECT bsn, birth_date, source_version, source_updated_at, fhir_version, sections, source,
-    size_bytes, %(practice)s, %(fetched_at)s
-FROM summary_stage
-ON CONFLICT (bsn) DO UPDATE SET
-    birth_date = EXCLUDED.birth_date, source_version = EXCLUDED.source_version,
-    source_updated_at = EXCLUDED.source_updated_at, fhir_version = EXCLUDED.fhir_version,
-    sections = EXCLUDED.sections, source = EXCLUDED.source, size_bytes = EXCLUDED.size_bytes,
-    practice_id = EXCLUDED.practice_id, fetched_at = EXCLUDED.fetched_at
-WHERE summaries_summary.source_version <> EXCLUDED.source_version
-   OR summaries_summary.practice_id <> EXCLUDED.practice_id
-RETURNING 1
-"""
+# Patients with a refusal registered are left out: their summary is not kept at all.
+# One statement: the stage with each patient's refusal read once, the upsert of the others,
+# and the two counts.
+MERGE = f"""
+WITH staged AS (
+    SELECT summary_stage.*, {refusal_registered_sql("summary_stage.bsn")} AS refused
+    FROM summary_stage
+), written AS (
+    INSERT INTO summaries_summary (bsn, birth_date, source_version, source_updated_at,
+        fhir_version, sections, source, size_bytes, practice_id, fetched_at)
+    SELECT bsn, birth_date, source_version, source_updated_at, fhir_version, sections, source,
+        size_bytes, %(practice)s, %(fetched_at)s
+    FROM staged WHERE NOT refused
+    ON CONFLICT (bsn) DO UPDATE SET
+        birth_date = EXCLUDED.birth_date, source_version = EXCLUDED.source_version,
+        source_updated_at = EXCLUDED.source_updated_at, fhir_version = EXCLUDED.fhir_version,
+        sections = EXCLUDED.sections, source = EXCLUDED.source, size_bytes = EXCLUDED.size_bytes,
+        practice_id = EXCLUDED.practice_id, fetched_at = EXCLUDED.fetched_at
+    WHERE summaries_summary.source_version <> EXCLUDED.source_version
+       OR summaries_summary.practice_id <> EXCLUDED.practice_id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM staged WHERE refused)
+"""  # noqa: S608 (our SQL; values are parameters)
 
 
 @dataclass
 class StoreCounts:
     imported: int = 0
     unchanged: int = 0
+    not_kept: int = 0  # a refusal is registered for the patient
 
 
 def _rows(items: list[PatientSummary]):
@@ -77,13 +88,15 @@ def summaries_store(
     if not items:
         return StoreCounts()
     if connection.vendor == "postgresql":
-        written = _store_postgresql(practice, items, fetched_at)
+        written, refused = _store_postgresql(practice, items, fetched_at)
     else:
-        written = _store_portable(practice, items, fetched_at)
-    return StoreCounts(imported=written, unchanged=len(items) - written)
+        written, refused = _store_portable(practice, items, fetched_at)
+    return StoreCounts(imported=written, unchanged=len(items) - written - refused, not_kept=refused)
 
 
-def _store_postgresql(practice: GpPractice, items: list[PatientSummary], fetched_at) -> int:
+def _store_postgresql(
+    practice: GpPractice, items: list[PatientSummary], fetched_at
+) -> tuple[int, int]:
     # COPY into a session-local staging table, then one INSERT … ON CONFLICT:
     # one round trip of data, one statement of index maintenance.
     global _lz4
@@ -98,13 +111,18 @@ def _store_postgresql(practice: GpPractice, items: list[PatientSummary], fetched
             for row in _rows(items):
                 copy.write_row(row)
         cursor.execute(MERGE, {"practice": practice.pk, "fetched_at": fetched_at})
-        written = len(cursor.fetchall())
+        written, refused = cursor.fetchone()
         cursor.execute("TRUNCATE summary_stage")
-    return written
+    return written, refused
 
 
-def _store_portable(practice: GpPractice, items: list[PatientSummary], fetched_at) -> int:
-    """The embedded default (SQLite): one read of current versions, one bulk upsert."""
+def _store_portable(
+    practice: GpPractice, items: list[PatientSummary], fetched_at
+) -> tuple[int, int]:
+    """The embedded default (SQLite): one read of refusals and current versions, one bulk
+    upsert."""
+    refused = refused_among([i.bsn for i in items])
+    items = [i for i in items if i.bsn not in refused]
     current = {
         bsn: (version, practice_id)
         for bsn, version, practice_id in Summary.objects.filter(
@@ -142,4 +160,4 @@ def _store_portable(practice: GpPractice, items: list[PatientSummary], fetched_a
             "size_bytes",
         ],
     )
-    return len(changed)
+    return len(changed), len(refused)

@@ -159,3 +159,32 @@ def test_bad_resources_are_quarantined_with_their_reason_and_the_rest_imported(
     # One bad patient a page (3 pages): the other 22 are in.
     assert counts.imported == 22
     assert fresh(practice).healthy
+
+
+def test_a_pull_does_not_bring_back_the_summary_of_a_patient_who_refused(practices, simulator):
+    """The refusal is registered and the summary purged; the GP's system still sends it."""
+    from audit.actors import Actor
+    from consent.models import Decision, Scope, Source
+    from consent.services import consent_register
+    from summaries.services.purge import summary_purge
+
+    practice = practices[0]
+    practice_pull(practice=practice)
+    refusing = Summary.objects.filter(practice=practice).order_by("bsn").first().bsn
+    gp = Actor.system("test")
+    consent_register(
+        patient_bsn=refusing,
+        scope=Scope.BOTH,
+        decision=Decision.REFUSAL,
+        source=Source.GP_PRACTICE,
+        actor=gp,
+    )
+    summary_purge(bsn=refusing, actor=gp, reason="refusal registered")
+
+    out = StringIO()
+    call_command("pull_summaries", "--practice", practice.agb, "--full", stdout=out, verbosity=0)
+    assert out.getvalue().strip() == (
+        "imported 0, unchanged 24, quarantined 0, failed 0, not kept (refusal registered) 1"
+    )
+    assert not Summary.objects.filter(bsn=refusing).exists()
+    assert Summary.objects.filter(practice=practice).count() == 24

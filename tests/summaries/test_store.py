@@ -111,6 +111,44 @@ def test_purge_removes_the_summary_and_logs_it(practice):
     )
 
 
+@pytest.mark.parametrize("database", ["postgresql", "embedded"])
+def test_a_patient_with_a_refusal_registered_has_no_summary_kept(practice, database, monkeypatch):
+    """Purged when the refusal was registered, and not stored again by a later pull; a
+    refusal withdrawn (a later registration in that scope) lets it in again."""
+    from django.db import connections
+
+    from consent.models import Decision, Scope, Source
+    from consent.services import consent_register
+
+    if database == "embedded":  # the store's SQLite path, on this database
+        monkeypatch.setattr(connections["default"], "vendor", "sqlite")
+    refusing, other = "999911120", "999911132"
+    gp = Actor.system("test")
+    for scope, decision in ((Scope.SEH, Decision.CONSENT), (Scope.HAP, Decision.REFUSAL)):
+        consent_register(
+            patient_bsn=refusing,
+            scope=scope,
+            decision=decision,
+            source=Source.GP_PRACTICE,
+            actor=gp,
+        )
+    items = page(b.patient(), b.gp(), b.patient("p2", bsn=other)).summaries
+    counts = summaries_store(practice=practice, items=items, fetched_at=FETCHED)
+    assert (counts.imported, counts.unchanged, counts.not_kept) == (1, 0, 1)
+    assert list(Summary.objects.values_list("bsn", flat=True)) == [other]
+
+    consent_register(
+        patient_bsn=refusing,
+        scope=Scope.HAP,
+        decision=Decision.BLANK,
+        source=Source.GP_PRACTICE,
+        actor=gp,
+    )
+    counts = summaries_store(practice=practice, items=items, fetched_at=FETCHED)
+    assert (counts.imported, counts.unchanged, counts.not_kept) == (1, 1, 0)
+    assert Summary.objects.filter(bsn=refusing).exists()
+
+
 def test_quarantined_items_are_kept_and_reprocessed_after_a_fix(practice, settings):
     settings.SUMMARY_MAX_SUMMARY_BYTES = 300  # too small: the summary is quarantined
     from summaries.services.pull import limits_from_settings

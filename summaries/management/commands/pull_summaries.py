@@ -35,7 +35,7 @@ class Command(BaseCommand):
             def progress(counts: PullCounts, expected: int | None, bar=bar) -> None:
                 if expected is not None and bar.total != expected:
                     bar.total = expected
-                bar.n = counts.imported + counts.unchanged + counts.quarantined
+                bar.n = counts.imported + counts.unchanged + counts.quarantined + counts.not_kept
                 bar.refresh()
 
             try:
