@@ -10,6 +10,9 @@ In a VOLATILE PL/pgSQL function each statement takes a fresh snapshot (READ COMM
 the SELECT after the lock sees the event the previous holder committed. The lock is a
 transaction lock: held until the caller's transaction ends, or until this statement commits.
 
+audit_ledger_head (migration 0003) is left in place: web processes of the previous release
+still call it until they are restarted (a rolling deploy); a later migration may drop it.
+
 Also drops the two `_like` indexes Django made for the unique hash columns: nothing searches
 hashes with LIKE, and every event paid for them.
 SQLite (the embedded default) needs none of this: see audit.services.
@@ -31,21 +34,12 @@ BEGIN
     hash := encode(sha256(convert_to(head || prev_hash || middle || seq::text || tail, 'UTF8')), 'hex');
 END
 $$;
-DROP FUNCTION IF EXISTS audit_ledger_head(bigint);
 DROP INDEX IF EXISTS audit_accessevent_hash_41b82ecb_like;
 DROP INDEX IF EXISTS audit_accessevent_prev_hash_073b0425_like;
 """
 
 RESTORE = """
 DROP FUNCTION IF EXISTS audit_ledger_link(bigint, text, text, text);
-CREATE OR REPLACE FUNCTION audit_ledger_head(lock_key bigint, OUT head_seq bigint, OUT head_hash text)
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(lock_key);
-    SELECT seq, hash INTO head_seq, head_hash
-        FROM audit_accessevent ORDER BY seq DESC LIMIT 1;
-END
-$$;
 CREATE INDEX IF NOT EXISTS audit_accessevent_hash_41b82ecb_like
     ON audit_accessevent (hash varchar_pattern_ops);
 CREATE INDEX IF NOT EXISTS audit_accessevent_prev_hash_073b0425_like

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
+
 from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record, access_event_record_reading
@@ -94,8 +96,15 @@ _SUMMARY_SQL = (
 )
 
 
+# On PostgreSQL the read runs in the statement that logs the view, whose snapshot predates
+# its wait for the ledger's lock: summary_kept() (migration summaries/0003) looks again after
+# the lock is held, so a summary purged meanwhile (a refusal registered) is not shown.
+_SUMMARY_SQL_POSTGRESQL = _SUMMARY_SQL + ' AND summary_kept(s."id", s."bsn")'
+
+
 def _summary_read(encounter: Encounter) -> tuple[str, list]:
-    return _SUMMARY_SQL, [encounter.summary_id, encounter.patient_bsn]
+    sql = _SUMMARY_SQL_POSTGRESQL if connection.vendor == "postgresql" else _SUMMARY_SQL
+    return sql, [encounter.summary_id, encounter.patient_bsn]
 
 
 def _summary_from(row: tuple | None) -> Summary | None:
@@ -111,7 +120,9 @@ def summary_for_view(
     """Decide, then log and read: the summary comes back from the statement that writes the
     event (audit.services.access_event_record_reading), so a view that cannot be logged
     shows nothing. No transaction of its own: on PostgreSQL that is one statement, and the
-    ledger's lock is held only while it runs."""
+    ledger's lock is held only while it runs. Call it outside a transaction, as the page
+    does, so that the event is committed when it returns; inside one, render only after
+    that transaction commits."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
     detail = {"encounter": str(encounter.public_id), "reason": decision.reason}

@@ -141,7 +141,9 @@ def practice_pull(
                     stored = summaries_store(
                         practice=practice, items=result.summaries, fetched_at=fetched_at
                     )
-                    counts.quarantined += quarantine_add(practice=practice, items=result.quarantine)
+                    quarantined = quarantine_add(practice=practice, items=result.quarantine)
+                counts.quarantined += quarantined
+                counts.not_kept += len(result.quarantine) - quarantined
                 counts.imported += stored.imported
                 counts.unchanged += stored.unchanged
                 counts.not_kept += stored.not_kept

@@ -8,6 +8,7 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
+from consent.selectors import refused_among
 from summaries.fhir import Quarantine
 from summaries.models import GpPractice, QuarantinedItem
 
@@ -17,6 +18,11 @@ MAX_KEPT_PAGE_BYTES = 8 * 1024 * 1024
 
 
 def quarantine_add(*, practice: GpPractice, items: list[Quarantine]) -> int:
+    """Keep what could not be imported, with its reason; returns how many were kept. A
+    patient with a refusal registered is left out: their data is not kept at all, not
+    even here (the caller counts them as not kept)."""
+    refused = refused_among([item.patient_bsn for item in items if item.patient_bsn])
+    items = [item for item in items if item.patient_bsn not in refused]
     QuarantinedItem.objects.bulk_create(
         [
             QuarantinedItem(
@@ -89,8 +95,15 @@ def quarantine_reprocess(*, item: QuarantinedItem, now: dt.datetime | None = Non
         item.reason = f"reprocessed: {reasons}"
         item.save(update_fields=["attempts", "reason"])
         return False
-    summaries_store(practice=item.practice, items=result.summaries, fetched_at=now)
-    item.status = QuarantinedItem.Status.RESOLVED
+    stored = summaries_store(practice=item.practice, items=result.summaries, fetched_at=now)
+    kept = stored.imported + stored.unchanged
+    item.status = QuarantinedItem.Status.RESOLVED if kept else QuarantinedItem.Status.DISMISSED
     item.resolved_at = now
-    item.save(update_fields=["attempts", "status", "resolved_at"])
-    return True
+    if stored.not_kept:
+        # A refusal was registered meanwhile: that patient's data goes, here too.
+        item.reason = (
+            f"{item.reason}; not kept for {stored.not_kept} patient(s): refusal registered"
+        )
+        item.payload = b""
+    item.save(update_fields=["attempts", "status", "resolved_at", "reason", "payload"])
+    return kept > 0

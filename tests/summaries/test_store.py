@@ -186,3 +186,45 @@ def test_summaries_are_compressed_with_lz4_where_postgresql_has_it():
         compression = dict(cursor.fetchall())
     expected = "l" if available else ""
     assert compression == {"sections": expected, "source": expected}
+
+
+def _refusal(bsn: str) -> None:
+    from consent.models import Decision, Scope, Source
+    from consent.services import consent_register
+
+    consent_register(
+        patient_bsn=bsn,
+        scope=Scope.BOTH,
+        decision=Decision.REFUSAL,
+        source=Source.GP_PRACTICE,
+        actor=Actor.system("test"),
+    )
+
+
+def _quarantined_summary(settings):
+    from summaries.services.pull import limits_from_settings
+
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 300  # too small: the summary is quarantined
+    return parse_page(
+        b.bundle(b.patient(), b.gp(), b.allergy()), now=b.NOW, limits=limits_from_settings()
+    ).quarantine
+
+
+def test_the_quarantine_keeps_nothing_of_a_patient_with_a_refusal_registered(practice, settings):
+    items = _quarantined_summary(settings)
+    _refusal("999911120")
+    assert quarantine_add(practice=practice, items=items) == 0
+    assert not QuarantinedItem.objects.exists()
+
+
+def test_reprocessing_after_a_refusal_stores_nothing_and_drops_the_payload(practice, settings):
+    """Quarantined before the refusal was registered; reprocessed after the fix."""
+    assert quarantine_add(practice=practice, items=_quarantined_summary(settings)) == 1
+    item = QuarantinedItem.objects.get()
+    _refusal("999911120")
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 2 * 1024 * 1024  # the fix
+    assert quarantine_reprocess(item=item) is False  # nothing imported
+    item.refresh_from_db()
+    assert item.status == "dismissed" and bytes(item.payload) == b""
+    assert item.reason.endswith("not kept for 1 patient(s): refusal registered")
+    assert not Summary.objects.exists()

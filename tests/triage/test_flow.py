@@ -511,3 +511,68 @@ def test_when_the_view_cannot_be_logged_the_summary_is_not_shown(client, nurse, 
     assert response.status_code == 500
     assert "Visser" not in response.content.decode()
     assert len(events(EventType.SUMMARY_VIEW)) == viewed
+
+
+def _until_someone_waits_for_the_ledger_lock(timeout: float = 10.0) -> None:
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("nobody waited for the ledger lock")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(client, nurse, patients):
+    """The page asks while a refusal is being registered and the summary purged (which holds
+    the ledger's lock until it commits): logged after the purge, it must not show what the
+    purge removed. Found by review: the read saw the statement's older snapshot."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from audit.actors import Actor
+    from consent.models import Decision, Scope, Source
+    from consent.services import consent_register
+    from summaries.services.purge import summary_purge
+
+    found = search(client, CONSENTED)
+    url = answer(client, found, answer="agrees")["Location"]
+    assert "Visser" in client.get(url).content.decode()
+    page = {}
+
+    def nurse_opens_the_page():
+        try:
+            page["response"] = client.get(url)
+        finally:
+            connection.close()
+
+    gp = Actor.system("test")
+    with transaction.atomic():  # as a registered refusal: registration and purge, one commit
+        consent_register(
+            patient_bsn=CONSENTED,
+            scope=Scope.BOTH,
+            decision=Decision.REFUSAL,
+            source=Source.GP_PRACTICE,
+            actor=gp,
+        )
+        summary_purge(bsn=CONSENTED, actor=gp, reason="refusal registered")
+        nurse = threading.Thread(target=nurse_opens_the_page)
+        nurse.start()
+        _until_someone_waits_for_the_ledger_lock()
+    nurse.join()
+    last_two = list(
+        AccessEvent.objects.filter(patient_bsn=CONSENTED)
+        .order_by("-seq")
+        .values_list("event_type", flat=True)[:2]
+    )
+    assert last_two == [EventType.SUMMARY_VIEW, EventType.SUMMARY_PURGED]
+    assert "Visser" not in page["response"].content.decode()
