@@ -132,49 +132,22 @@ def _check(event: AccessEvent) -> None:
         raise ValidationError(errors)
 
 
-def access_event_record(
-    *,
-    event_type: EventType,
-    action: Action,
-    actor: Actor,
-    outcome: Outcome = Outcome.SUCCESS,
-    patient_bsn: str = "",
-    consent_basis: ConsentBasis = ConsentBasis.NONE,
-    consent_policy: str = "",
-    purpose_of_use: Purpose = Purpose.TREATMENT,
-    responsible: Responsible | None = None,
-    detail: dict[str, Any] | None = None,
-    occurred_at: dt.datetime | None = None,
-    context: request_context.RequestContext | None = None,
-) -> AccessEvent:
+def access_event_record(**fields: Any) -> AccessEvent:
     """Append one event to the ledger, inside the caller's transaction if there is one.
 
+    `fields` are `_event`'s keyword arguments (event_type, action and actor required).
     Raises (and so rolls back the caller's work) when the event is invalid
     or cannot be written: an access that cannot be logged does not happen.
     ``occurred_at`` defaults to the start of the current request.
     """
-    event, _ = access_event_record_reading(
-        None,
-        event_type=event_type,
-        action=action,
-        actor=actor,
-        outcome=outcome,
-        patient_bsn=patient_bsn,
-        consent_basis=consent_basis,
-        consent_policy=consent_policy,
-        purpose_of_use=purpose_of_use,
-        responsible=responsible,
-        detail=detail,
-        occurred_at=occurred_at,
-        context=context,
-    )
+    event, _ = access_event_record_reading(None, **fields)
     return event
 
 
 def access_event_record_reading(
     read: tuple[str, list] | None, **fields: Any
 ) -> tuple[AccessEvent, tuple | None]:
-    """Append one event (the fields of access_event_record) and read what it logs: `read`,
+    """Append one event (the fields of `_event`) and read what it logs: `read`,
     a SELECT of at most one row (SQL and parameters), is answered by the statement that
     writes the event (PostgreSQL; elsewhere in the event's transaction, after it). If the
     event cannot be written, nothing is read. The row, or None: no row, or no `read`."""
@@ -214,7 +187,8 @@ def _event(
     occurred_at: dt.datetime | None = None,
     context: request_context.RequestContext | None = None,
 ) -> AccessEvent:
-    """The event, checked (before the ledger's lock is taken), not yet written."""
+    """The event, checked (before the ledger's lock is taken), not yet written. The one
+    list of an event's fields that callers give; the rest come from the request context."""
     context = context or request_context.current()
     detail = detail or {}
     try:

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from consent.decision import PolicyState, Registered
-from consent.models import ConsentRegistration, Decision, Policy, Scope
+from consent.models import Decision, Policy, Scope
 
 
 def current_decision_sql(patient_bsn: str) -> str:
@@ -40,13 +40,19 @@ def refusal_registered_sql(patient_bsn: str) -> str:
 
 
 def refused_among(bsns: list[str]) -> set[str]:
-    """Of these patients, those with a current refusal registered in any scope (the rule of
-    refusal_registered_sql, for the embedded database's store)."""
-    return set(
-        ConsentRegistration.objects.filter(
-            patient_bsn__in=bsns, decision=Decision.REFUSAL, successor__isnull=True
-        ).values_list("patient_bsn", flat=True)
-    )
+    """Of these patients, those with a current refusal registered in any scope: the rule of
+    refusal_registered_sql, over a list (PostgreSQL and SQLite both name a VALUES list's
+    column `column1`)."""
+    if not bsns:
+        return set()
+    values = ", ".join(["(%s)"] * len(bsns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.column1 FROM (VALUES {values}) v "  # noqa: S608 (values are parameters)
+            f"WHERE {refusal_registered_sql('v.column1')}",
+            bsns,
+        )
+        return {bsn for (bsn,) in cursor.fetchall()}
 
 
 def current_decision_params(requester_scope: Scope) -> list[str]:

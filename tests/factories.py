@@ -49,3 +49,19 @@ def enrol_totp(user: User) -> str:
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+def registration(bsn: str, decision, scope=None):
+    """A registration by the patient's GP practice (consent, refusal, or back to blank),
+    through the registry's own service; scope HAP and SEH both unless given."""
+    from audit.actors import Actor
+    from consent.models import Scope, Source
+    from consent.services import consent_register
+
+    return consent_register(
+        patient_bsn=bsn,
+        scope=scope or Scope.BOTH,
+        decision=decision,
+        source=Source.GP_PRACTICE,
+        actor=Actor.system("test"),
+    )

@@ -164,22 +164,15 @@ def test_bad_resources_are_quarantined_with_their_reason_and_the_rest_imported(
 def test_a_pull_does_not_bring_back_the_summary_of_a_patient_who_refused(practices, simulator):
     """The refusal is registered and the summary purged; the GP's system still sends it."""
     from audit.actors import Actor
-    from consent.models import Decision, Scope, Source
-    from consent.services import consent_register
+    from consent.models import Decision
     from summaries.services.purge import summary_purge
+    from tests.factories import registration
 
     practice = practices[0]
     practice_pull(practice=practice)
     refusing = Summary.objects.filter(practice=practice).order_by("bsn").first().bsn
-    gp = Actor.system("test")
-    consent_register(
-        patient_bsn=refusing,
-        scope=Scope.BOTH,
-        decision=Decision.REFUSAL,
-        source=Source.GP_PRACTICE,
-        actor=gp,
-    )
-    summary_purge(bsn=refusing, actor=gp, reason="refusal registered")
+    registration(refusing, Decision.REFUSAL)
+    summary_purge(bsn=refusing, actor=Actor.system("test"), reason="refusal registered")
 
     out = StringIO()
     call_command("pull_summaries", "--practice", practice.agb, "--full", stdout=out, verbosity=0)

@@ -117,33 +117,20 @@ def test_a_patient_with_a_refusal_registered_has_no_summary_kept(practice, datab
     refusal withdrawn (a later registration in that scope) lets it in again."""
     from django.db import connections
 
-    from consent.models import Decision, Scope, Source
-    from consent.services import consent_register
+    from consent.models import Decision, Scope
+    from tests.factories import registration
 
     if database == "embedded":  # the store's SQLite path, on this database
         monkeypatch.setattr(connections["default"], "vendor", "sqlite")
     refusing, other = "999911120", "999911132"
-    gp = Actor.system("test")
-    for scope, decision in ((Scope.SEH, Decision.CONSENT), (Scope.HAP, Decision.REFUSAL)):
-        consent_register(
-            patient_bsn=refusing,
-            scope=scope,
-            decision=decision,
-            source=Source.GP_PRACTICE,
-            actor=gp,
-        )
+    registration(refusing, Decision.CONSENT, Scope.SEH)
+    registration(refusing, Decision.REFUSAL, Scope.HAP)
     items = page(b.patient(), b.gp(), b.patient("p2", bsn=other)).summaries
     counts = summaries_store(practice=practice, items=items, fetched_at=FETCHED)
     assert (counts.imported, counts.unchanged, counts.not_kept) == (1, 0, 1)
     assert list(Summary.objects.values_list("bsn", flat=True)) == [other]
 
-    consent_register(
-        patient_bsn=refusing,
-        scope=Scope.HAP,
-        decision=Decision.BLANK,
-        source=Source.GP_PRACTICE,
-        actor=gp,
-    )
+    registration(refusing, Decision.BLANK, Scope.HAP)
     counts = summaries_store(practice=practice, items=items, fetched_at=FETCHED)
     assert (counts.imported, counts.unchanged, counts.not_kept) == (1, 1, 0)
     assert Summary.objects.filter(bsn=refusing).exists()
@@ -189,16 +176,10 @@ def test_summaries_are_compressed_with_lz4_where_postgresql_has_it():
 
 
 def _refusal(bsn: str) -> None:
-    from consent.models import Decision, Scope, Source
-    from consent.services import consent_register
+    from consent.models import Decision
+    from tests.factories import registration
 
-    consent_register(
-        patient_bsn=bsn,
-        scope=Scope.BOTH,
-        decision=Decision.REFUSAL,
-        source=Source.GP_PRACTICE,
-        actor=Actor.system("test"),
-    )
+    registration(bsn, Decision.REFUSAL)
 
 
 def _quarantined_summary(settings):

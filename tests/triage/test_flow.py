@@ -540,9 +540,9 @@ def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(clien
     from django.db import connection, transaction
 
     from audit.actors import Actor
-    from consent.models import Decision, Scope, Source
-    from consent.services import consent_register
+    from consent.models import Decision
     from summaries.services.purge import summary_purge
+    from tests.factories import registration
 
     found = search(client, CONSENTED)
     url = answer(client, found, answer="agrees")["Location"]
@@ -555,16 +555,9 @@ def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(clien
         finally:
             connection.close()
 
-    gp = Actor.system("test")
     with transaction.atomic():  # as a registered refusal: registration and purge, one commit
-        consent_register(
-            patient_bsn=CONSENTED,
-            scope=Scope.BOTH,
-            decision=Decision.REFUSAL,
-            source=Source.GP_PRACTICE,
-            actor=gp,
-        )
-        summary_purge(bsn=CONSENTED, actor=gp, reason="refusal registered")
+        registration(CONSENTED, Decision.REFUSAL)
+        summary_purge(bsn=CONSENTED, actor=Actor.system("test"), reason="refusal registered")
         nurse = threading.Thread(target=nurse_opens_the_page)
         nurse.start()
         _until_someone_waits_for_the_ledger_lock()
