@@ -38,7 +38,9 @@ SEX = {"male": "male", "female": "female", "other": "other", "unknown": "unknown
 def patient_bsn(patient: dict) -> str:
     """The patient's BSN, or FieldError saying precisely why there is none."""
     for i, identifier in enumerate(read.as_list(patient.get("identifier"))):
-        if not isinstance(identifier, dict) or identifier.get("system") not in read.BSN_SYSTEMS:
+        if not isinstance(identifier, dict) or not read.in_systems(
+            identifier.get("system"), read.BSN_SYSTEMS
+        ):
             continue
         value = identifier.get("value")
         absent = read.extension_value(value, read.DATA_ABSENT) or read.extension_value(
@@ -190,7 +192,7 @@ def build_summary(
         fhir_version=fhir_version,
         window_start=window_start,
         omitted_outside_window=omitted,
-        source_updated_at=read.text_of((patient.get("meta") or {}).get("lastUpdated")),
+        source_updated_at=read.text_of(read.member(patient.get("meta"), "lastUpdated")),
         not_shown=tuple(k for k, where in placement.items() if where.startswith("not")),
     )
     source = [patient, *members]
@@ -201,7 +203,7 @@ def build_summary(
             source.append(target)
             placement.setdefault(index.key_of(target), "patient (GP and practice)")
     source_bytes = index.json_array(source)
-    updated = read.text_of((patient.get("meta") or {}).get("lastUpdated"))
+    updated = read.text_of(read.member(patient.get("meta"), "lastUpdated"))
     return PatientSummary(
         bsn=bsn,
         birth_date=birth_date,

@@ -225,7 +225,7 @@ def _parse_instant(value: Any) -> dt.datetime | None:
 def _fhir_version(entries: list[_Entry]) -> str:
     """STU3 writes clinicalStatus as a code and profiles under fhir.nl / zib-*."""
     for entry in entries:
-        profiles = " ".join(read.as_list((entry.resource.get("meta") or {}).get("profile")))
+        profiles = read.profiles(entry.resource)
         if (
             "/zib-" in profiles
             or "/gp-" in profiles
@@ -308,7 +308,9 @@ class _Index:
             parts = literal.rstrip("/").split("/")
             return "/".join(parts[-2:]) if len(parts) >= 2 else literal
         identifier = read.first(reference.get("identifier"))
-        if isinstance(identifier, dict) and identifier.get("system") in read.BSN_SYSTEMS:
+        if isinstance(identifier, dict) and read.in_systems(
+            identifier.get("system"), read.BSN_SYSTEMS
+        ):
             bsn = read.text_of(identifier.get("value"))
             return self.patient_by_bsn.get(bsn, f"bsn:{bsn}")
         return None
@@ -495,7 +497,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
     limits = limits or Limits()
     bundle = decode(data, limits)
     result = PageResult(
-        snapshot=_parse_instant((bundle.get("meta") or {}).get("lastUpdated")),
+        snapshot=_parse_instant(read.member(bundle.get("meta"), "lastUpdated")),
         next_url=_next_url(bundle),
         total=bundle.get("total") if isinstance(bundle.get("total"), int) else None,
     )

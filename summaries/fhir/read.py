@@ -31,6 +31,21 @@ def as_list(value: Any) -> list:
     return [] if value is None else [value]
 
 
+def in_systems(value: Any, systems: frozenset[str] | set[str]) -> bool:
+    """A system URI that is one of these (a list or object there is simply not one)."""
+    return type(value) is str and value in systems
+
+
+def member(element: Any, name: str) -> Any:
+    """element[name] when element is an object; None when it is not (a malformed parent)."""
+    return element.get(name) if type(element) is dict else None
+
+
+def profiles(resource: dict) -> str:
+    """The resource's meta.profile URLs as one text, to look for a profile name in."""
+    return " ".join(text_of(p) for p in as_list(member(resource.get("meta"), "profile")))
+
+
 def first(value: Any) -> Any:
     items = as_list(value)
     return items[0] if items else None
@@ -69,7 +84,7 @@ def codings(concept: Any) -> list[dict]:
 
 def code_in(concept: Any, systems: frozenset[str] | set[str]) -> dict | None:
     for coding in codings(concept):
-        if coding.get("system") in systems:
+        if in_systems(coding.get("system"), systems):
             return coding
     return None
 
@@ -102,7 +117,7 @@ def status_code(value: Any) -> str:
 
 def identifier_value(resource: dict, systems: frozenset[str]) -> str | None:
     for identifier in as_list(resource.get("identifier")):
-        if isinstance(identifier, dict) and identifier.get("system") in systems:
+        if isinstance(identifier, dict) and in_systems(identifier.get("system"), systems):
             return text_of(identifier.get("value"))
     return None
 

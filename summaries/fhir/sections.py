@@ -81,7 +81,7 @@ def flag(resource: dict, resolve: Resolver) -> Alert | NotShown:
 
 def treatment_directive(resource: dict, resolve: Resolver) -> Alert | NotShown:
     """zib TreatmentDirective (a Consent): e.g. "Niet reanimeren", shown as an alert."""
-    profiles = " ".join(read.as_list((resource.get("meta") or {}).get("profile")))
+    profiles = read.profiles(resource)
     if "TreatmentDirective" not in profiles:
         return NOT_A_SUMMARY_ITEM
     if (status := read.status_code(resource.get("status"))) not in ("", "active"):
@@ -235,7 +235,7 @@ def _out_of_range(value: str, low: str, high: str, interpretation: str) -> bool:
 def lab_result(resource: dict, resolve: Resolver) -> LabResult | NotShown:
     """Laboratory results and measurements (vital signs) with their reference ranges."""
     categories = _category_codes(resource)
-    profiles = " ".join(read.as_list((resource.get("meta") or {}).get("profile")))
+    profiles = read.profiles(resource)
     is_lab = bool(categories & {"laboratory", "vital-signs", "275711006"}) or any(
         p in profiles
         for p in (
