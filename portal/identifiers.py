@@ -16,17 +16,19 @@ AGB_SYSTEM = "http://fhir.nl/fhir/NamingSystem/agb-z"
 URA_SYSTEM = "http://fhir.nl/fhir/NamingSystem/ura"
 UZI_SYSTEM = "http://fhir.nl/fhir/NamingSystem/uzi-nr-pers"
 
-_EIGHT_DIGITS = re.compile(r"^\d{8}$")
-_NINE_DIGITS = re.compile(r"^\d{9}$")
-_UZI_ROLE = re.compile(r"^\d{2}\.\d{3}$")
+# ASCII digits only, the whole value (used with fullmatch): \d would also take other
+# scripts' digits ("١٢٣"), and $ would let a trailing newline through.
+_EIGHT_DIGITS = re.compile(r"[0-9]{8}")
+_NINE_DIGITS = re.compile(r"[0-9]{9}")
+_UZI_ROLE = re.compile(r"[0-9]{2}\.[0-9]{3}")
+_BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
 def bsn_is_valid(value: str) -> bool:
     """The BSN 11-test: d1*9 + d2*8 + ... + d8*2 - d9*1 is divisible by 11."""
-    if not isinstance(value, str) or not _NINE_DIGITS.match(value):
+    if not isinstance(value, str) or not _NINE_DIGITS.fullmatch(value):
         return False
-    digits = [int(c) for c in value]
-    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
+    total = sum(int(digit) * weight for digit, weight in zip(value, _BSN_WEIGHTS, strict=True))
     return total % 11 == 0 and value != "000000000"
 
 
@@ -40,23 +42,23 @@ def validate_bsn(value: str) -> None:
 
 
 def validate_agb(value: str) -> None:
-    if not _EIGHT_DIGITS.match(value or ""):
+    if not _EIGHT_DIGITS.fullmatch(value or ""):
         raise ValidationError(_("An AGB code has 8 digits."), code="invalid_agb")
 
 
 def validate_ura(value: str) -> None:
-    if not _EIGHT_DIGITS.match(value or ""):
+    if not _EIGHT_DIGITS.fullmatch(value or ""):
         raise ValidationError(_("A URA number has 8 digits."), code="invalid_ura")
 
 
 def validate_uzi_number(value: str) -> None:
-    if not _NINE_DIGITS.match(value or ""):
+    if not _NINE_DIGITS.fullmatch(value or ""):
         raise ValidationError(_("A UZI number has 9 digits."), code="invalid_uzi")
 
 
 def validate_uzi_role_code(value: str) -> None:
     """A UZI role is <profession>.<specialism>, e.g. 01.015 (GP) or 30.000 (nurse)."""
-    if not _UZI_ROLE.match(value or ""):
+    if not _UZI_ROLE.fullmatch(value or ""):
         raise ValidationError(
             _("A UZI role code looks like 01.015 (profession.specialism)."),
             code="invalid_uzi_role",
