@@ -45,8 +45,9 @@ def test_store_writes_a_page_in_one_batch_and_finds_it_by_bsn_and_birth_date(pra
     with CaptureQueriesContext(connection) as queries:
         counts = summaries_store(practice=practice, items=result.summaries, fetched_at=FETCHED)
     assert (counts.imported, counts.unchanged) == (3, 0)
-    # Not one statement per patient: stage, COPY, merge, truncate (+ savepoint).
-    assert len(queries) <= 6
+    # Not one statement per patient: the patients' locks, lz4 check (once a process),
+    # stage, COPY, merge, truncate (+ savepoint and its release).
+    assert len(queries) <= 8, [q["sql"][:60] for q in queries.captured_queries]
     stored = Summary.objects.get(bsn="999911120", birth_date=dt.date(1950, 2, 3))
     assert stored.practice == practice
     assert stored.fetched_at == FETCHED
@@ -209,3 +210,102 @@ def test_reprocessing_after_a_refusal_stores_nothing_and_drops_the_payload(pract
     assert item.status == "dismissed" and bytes(item.payload) == b""
     assert item.reason.endswith("not kept for 1 patient(s): refusal registered")
     assert not Summary.objects.exists()
+
+
+def _until_a_patient_lock_is_waited_for(timeout: float = 10.0) -> bool:
+    """True once another connection waits for a patient's lock; False when nobody does."""
+    import time
+
+    from summaries.services.patient_lock import PATIENT_LOCK_SPACE
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND classid = %s",
+                [PATIENT_LOCK_SPACE],
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
+def _in_a_thread(work) -> tuple:
+    import threading
+
+    from django.db import connections
+
+    done: dict = {}
+
+    def run():
+        try:
+            done["result"] = work()
+        except Exception as exc:  # reported by the test, not lost in the thread
+            done["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_store_under_way_when_a_refusal_is_registered_reads_it_and_keeps_nothing():
+    """The refusal (registration and purge, one commit) is under way when a pull stores a
+    page with that patient: the store waits for it, then reads the refusal."""
+    from django.db import transaction
+
+    from consent.models import Decision
+    from tests.factories import registration
+
+    refusing, other = "999911120", "999911132"
+    practice = GpPractice.objects.create(
+        agb="01012345", ura="90000301", name="De Linde", fhir_base_url="http://x", token="t"
+    )
+    items = page(b.patient(), b.gp(), b.patient("p2", bsn=other)).summaries
+    with transaction.atomic():
+        registration(refusing, Decision.REFUSAL)
+        summary_purge(bsn=refusing, actor=Actor.system("test"), reason="refusal registered")
+        thread, done = _in_a_thread(
+            lambda: summaries_store(practice=practice, items=items, fetched_at=FETCHED)
+        )
+        waited = _until_a_patient_lock_is_waited_for(timeout=3)
+    thread.join()
+    assert "error" not in done, done
+    assert list(Summary.objects.values_list("bsn", flat=True)) == [other]
+    assert (done["result"].imported, done["result"].not_kept) == (1, 1)
+    assert waited, "the store did not wait for the refusal under way"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_registered_while_a_store_is_under_way_purges_what_it_stored():
+    """A pull is storing a page with the patient when the refusal comes: the purge waits
+    for the store to commit, then deletes the summary it stored."""
+    from django.db import transaction
+
+    from consent.models import Decision
+    from tests.factories import registration
+
+    refusing = "999911120"
+    practice = GpPractice.objects.create(
+        agb="01012345", ura="90000301", name="De Linde", fhir_base_url="http://x", token="t"
+    )
+    items = page(b.patient(), b.gp()).summaries
+
+    def refusal_registered():
+        with transaction.atomic():
+            registration(refusing, Decision.REFUSAL)
+            return summary_purge(bsn=refusing, actor=Actor.system("t"), reason="refusal")
+
+    with transaction.atomic():
+        summaries_store(practice=practice, items=items, fetched_at=FETCHED)
+        thread, done = _in_a_thread(refusal_registered)
+        waited = _until_a_patient_lock_is_waited_for(timeout=3)
+    thread.join()
+    assert "error" not in done, done
+    assert not Summary.objects.filter(bsn=refusing).exists()
+    assert done["result"] is True  # it found the stored summary
+    assert waited, "the purge did not wait for the store under way"
