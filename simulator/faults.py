@@ -10,7 +10,14 @@ from typing import Any
 from simulator.identifiers import invalid_bsn
 from simulator.resources import NAMING, XHTML, Resource
 
-INVALID_KINDS = ("resource_type", "missing_bsn", "invalid_bsn", "deep", "oversized")
+INVALID_KINDS = (
+    "resource_type",
+    "missing_bsn",
+    "invalid_bsn",
+    "deep",
+    "oversized",
+    "nul_character",
+)
 DEFAULT_TIMEOUT_S = 60.0
 DEEP_LEVELS = 200
 OVERSIZED_BYTES = 20 * 1024 * 1024
@@ -141,6 +148,11 @@ def make_invalid(kind: str, resources: list[Resource]) -> dict[bytes, bytes]:
         # orjson refuses to nest this deep, which is the point: splice the JSON in as text.
         patient["extension"] = [_DEEP_SLOT]
         return {f'"{_DEEP_SLOT}"'.encode(): _deep_json()}
+    elif kind == "nul_character":
+        # U+0000 in a name: valid JSON ("\\u0000"), but no database text or JSONB may hold it.
+        names = patient.get("name") or [{}]
+        names[0]["family"] = f"{names[0].get('family', '')}\x00"
+        patient["name"] = names
     elif kind == "oversized":
         patient["text"] = {"status": "generated", "div": _BIG_SLOT}
         return {f'"{_BIG_SLOT}"'.encode(): _oversized_div()}

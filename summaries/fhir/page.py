@@ -601,8 +601,56 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                 )
             )
             continue
+        if where := _nul_in(built.source, index):
+            result.quarantine.append(
+                _patient_quarantined(
+                    f"{where}: text holds a NUL character (\\u0000), which the database "
+                    "cannot store",
+                    patient,
+                    members,
+                    index,
+                    built.bsn,
+                    built.source_bytes,
+                )
+            )
+            continue
         result.summaries.append(built)
     return result
+
+
+ESCAPED_NUL = b"\\u0000"  # how JSON writes U+0000; PostgreSQL refuses it in JSONB and text
+
+
+def _nul_in(resources: list[dict], index: _Index) -> str | None:
+    """ "Type/id.field" of the first text (or name) holding U+0000, or None.
+
+    Looked for in each resource's JSON first (one C-speed search); a backslash written
+    before "u0000" looks the same there, so the resource is then walked to be sure.
+    """
+    for resource in resources:
+        text = index.json_of(resource)
+        if text is None or ESCAPED_NUL in text:
+            path = _path_to_nul(resource, "")
+            if path is not None:
+                return f"{index.key_of(resource)}.{path}"
+    return None
+
+
+def _path_to_nul(value: Any, path: str) -> str | None:
+    if type(value) is dict:
+        for key, child in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            if (found := _path_to_nul(child, here)) is not None:
+                return found
+    elif type(value) is list:
+        for i, child in enumerate(value):
+            if (found := _path_to_nul(child, f"{path}[{i}]")) is not None:
+                return found
+    elif type(value) is str and "\x00" in value:
+        return path
+    return None
 
 
 def _patient_quarantined(

@@ -19,6 +19,7 @@ from summaries.fhir.page import PageError
 from summaries.models import GpPractice
 from summaries.services.quarantine import quarantine_add, quarantine_page
 from summaries.services.store import summaries_store
+from summaries.storable import storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _finish(practice: GpPractice, *, counts: PullCounts, watermark, error: str =
     if error:
         fields.update(
             last_error_at=now,
-            last_error=error[:2000],
+            last_error=storable_text(error)[:2000],
             consecutive_failures=F("consecutive_failures") + 1,
         )
     else:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from consent.selectors import refused_among
 from summaries.fhir import Quarantine
 from summaries.models import GpPractice, QuarantinedItem
+from summaries.storable import storable_text
 
 # A page that cannot be read is kept whole up to this size; beyond it the
 # head is kept, and the reason says how much was cut.
@@ -27,9 +28,9 @@ def quarantine_add(*, practice: GpPractice, items: list[Quarantine]) -> int:
         [
             QuarantinedItem(
                 practice=practice,
-                reason=item.reason,
-                resource_type=item.resource_type[:64],
-                resource_id=item.resource_id[:64],
+                reason=storable_text(item.reason),
+                resource_type=storable_text(item.resource_type)[:64],
+                resource_id=storable_text(item.resource_id)[:64],
                 patient_bsn=item.patient_bsn[:9],
                 kind="resources",
                 payload=item.payload,
@@ -48,7 +49,7 @@ def quarantine_page(*, practice: GpPractice, url: str, body: bytes, reason: str)
         reason += f" (first {len(kept):,} of {len(body):,} bytes kept)"
     return QuarantinedItem.objects.create(
         practice=practice,
-        reason=f"{url.split('?', 1)[0]}: {reason}",
+        reason=storable_text(f"{url.split('?', 1)[0]}: {reason}"),
         resource_type="Bundle",
         kind="page",
         payload=kept,
@@ -87,12 +88,12 @@ def quarantine_reprocess(*, item: QuarantinedItem, now: dt.datetime | None = Non
     try:
         result = parse_page(body, now=now, limits=limits_from_settings())
     except PageError as exc:
-        item.reason = f"reprocessed: {exc}"
+        item.reason = storable_text(f"reprocessed: {exc}")
         item.save(update_fields=["attempts", "reason"])
         return False
     if result.quarantine or not result.summaries:
         reasons = "; ".join(q.reason for q in result.quarantine) or "no patient summary in it"
-        item.reason = f"reprocessed: {reasons}"
+        item.reason = storable_text(f"reprocessed: {reasons}")
         item.save(update_fields=["attempts", "reason"])
         return False
     stored = summaries_store(practice=item.practice, items=result.summaries, fetched_at=now)

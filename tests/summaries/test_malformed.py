@@ -28,7 +28,9 @@ ODD_VALUES = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**53), max_value=2**53),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(["", " ", "x", "Patient/", "Patient/p2", "/", "urn:uuid:", "2026-13-45"]),
+    st.sampled_from(
+        ["", " ", "x", "Patient/", "Patient/p2", "/", "urn:uuid:", "2026-13-45", "\x00"]
+    ),
     st.sampled_from([[], {}, [None], [[]], ["a"], {"a": 1}, [{}]]),
     st.sampled_from(
         [

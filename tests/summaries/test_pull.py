@@ -144,6 +144,7 @@ def test_a_page_that_stays_garbage_is_quarantined_and_the_watermark_stays(practi
         ("invalid_bsn", "is not a valid BSN"),
         ("deep", "levels deep (SUMMARY_MAX_DEPTH)"),
         ("oversized", "(SUMMARY_MAX_SUMMARY_BYTES)"),
+        ("nul_character", ".name[0].family: text holds a NUL character (\\u0000)"),
     ],
 )
 def test_bad_resources_are_quarantined_with_their_reason_and_the_rest_imported(

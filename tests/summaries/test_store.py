@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from audit.actors import Actor
@@ -309,3 +309,55 @@ def test_a_refusal_registered_while_a_store_is_under_way_purges_what_it_stored()
     assert not Summary.objects.filter(bsn=refusing).exists()
     assert done["result"] is True  # it found the stored summary
     assert waited, "the purge did not wait for the store under way"
+
+
+def test_what_is_written_about_bad_input_keeps_a_nul_character_visible(practice):
+    """A resource id or type with U+0000 in it ends up in the quarantine's text columns,
+    which PostgreSQL refuses it in: it is written as the escape JSON uses."""
+    from summaries.fhir import Quarantine
+    from summaries.services.quarantine import quarantine_page
+
+    bad = Quarantine(
+        reason="entry[0].resource.resourceType: 'Pati\x00ent' is not a FHIR resource type",
+        resource_type="Pati\x00ent",
+        resource_id="p\x001",
+        payload=b'[{"resourceType":"Pati\\u0000ent"}]',
+    )
+    assert quarantine_add(practice=practice, items=[bad]) == 1
+    quarantine_page(practice=practice, url="http://x/\x00", body=b"{", reason="bad \x00")
+    stored = {(i.resource_type, i.resource_id, i.reason) for i in QuarantinedItem.objects.all()}
+    assert stored == {
+        (
+            "Pati\\u0000ent",
+            "p\\u00001",
+            "entry[0].resource.resourceType: 'Pati\\u0000ent' is not a FHIR resource type",
+        ),
+        ("Bundle", "", "http://x/\\u0000: bad \\u0000"),
+    }
+    assert bytes(QuarantinedItem.objects.get(resource_type="Pati\\u0000ent").payload) == (
+        bad.payload
+    )
+
+
+def test_a_patient_whose_record_holds_a_nul_character_is_quarantined_not_the_page(practice):
+    """U+0000 is valid JSON but no JSONB: that patient waits in the quarantine, named to the
+    field; the others on the page are stored. A backslash before "u0000" is just text."""
+    spoiled = b.patient()
+    spoiled["name"][0]["family"] = "Vis\x00ser"
+    fine = b.patient("p2", bsn="999911132")
+    allergy = b.allergy(pid="p2", text="Peni\\u0000cilline")  # a backslash, then u0000
+    result = page(spoiled, fine, b.gp(), allergy)
+    with transaction.atomic():  # as a pull stores a page
+        counts = summaries_store(practice=practice, items=result.summaries, fetched_at=FETCHED)
+        assert quarantine_add(practice=practice, items=result.quarantine) == 1
+    assert counts.imported == 1
+    stored = Summary.objects.get()
+    assert stored.bsn == "999911132"
+    assert stored.sections["allergies"][0]["substance"] == "Peni\\u0000cilline"
+    item = QuarantinedItem.objects.get()
+    assert item.reason == (
+        "Patient/p1.name[0].family: text holds a NUL character (\\u0000), which the database "
+        "cannot store"
+    )
+    assert (item.patient_bsn, item.resource_id) == ("999911120", "p1")
+    assert b"Vis\\u0000ser" in bytes(item.payload)
