@@ -601,7 +601,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                 )
             )
             continue
-        if where := _nul_in(built.source, index):
+        if ESCAPED_NUL in built.source_bytes and (where := _nul_in(built.source, index)):
             result.quarantine.append(
                 _patient_quarantined(
                     f"{where}: text holds a NUL character (\\u0000), which the database "
