@@ -8,7 +8,7 @@ from audit.actors import Actor
 from audit.models import Action, EventType, Purpose
 from audit.services import access_event_record
 from summaries.models import Summary
-from summaries.services.patient_lock import patients_lock
+from summaries.services.store_lock import store_lock_exclusive
 
 
 @transaction.atomic
@@ -16,10 +16,10 @@ def summary_purge(*, bsn: str, actor: Actor, reason: str) -> bool:
     """Delete the patient's summary, if any, and log it. Returns whether one existed.
 
     Called when a refusal is registered (the consent registry, roadmap 5):
-    a refusing patient's summary is not kept at all. A store of this patient that is
-    under way commits first, and its summary is then deleted too.
+    a refusing patient's summary is not kept at all. Stores under way commit first, and
+    what they stored of this patient is then deleted too.
     """
-    patients_lock([bsn])
+    store_lock_exclusive()
     deleted, _ = Summary.objects.filter(bsn=bsn).delete()
     access_event_record(
         event_type=EventType.SUMMARY_PURGED,

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from consent.selectors import refusal_registered_sql, refused_among
 from summaries.fhir.model import PatientSummary
 from summaries.models import GpPractice, Summary
-from summaries.services.patient_lock import patients_lock
+from summaries.services.store_lock import store_lock_shared
 
 COLUMNS = (
     "bsn",
@@ -101,9 +101,9 @@ def _store_postgresql(
     # COPY into a session-local staging table, then one INSERT … ON CONFLICT:
     # one round trip of data, one statement of index maintenance.
     global _lz4
-    # Before the registry is read: a refusal being registered for one of these patients
-    # commits first, and is then seen (summaries.services.patient_lock).
-    patients_lock(item.bsn for item in items)
+    # Before the registry is read: a purge under way (a refusal being registered)
+    # commits first, and its refusal is then seen (summaries.services.store_lock).
+    store_lock_shared()
     with connection.cursor() as cursor:
         if _lz4 is None:
             cursor.execute(LZ4_AVAILABLE)

@@ -212,19 +212,19 @@ def test_reprocessing_after_a_refusal_stores_nothing_and_drops_the_payload(pract
     assert not Summary.objects.exists()
 
 
-def _until_a_patient_lock_is_waited_for(timeout: float = 10.0) -> bool:
-    """True once another connection waits for a patient's lock; False when nobody does."""
+def _until_the_store_lock_is_waited_for(timeout: float = 10.0) -> bool:
+    """True once another connection waits for the store lock; False when nobody does."""
     import time
 
-    from summaries.services.patient_lock import PATIENT_LOCK_SPACE
+    from summaries.services.store_lock import STORE_LOCK_KEY
 
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
             cursor.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                " AND classid = %s",
-                [PATIENT_LOCK_SPACE],
+                " AND (classid::bigint << 32) + objid::bigint = %s AND objsubid = 1",
+                [STORE_LOCK_KEY],
             )
             if cursor.fetchone()[0]:
                 return True
@@ -272,7 +272,7 @@ def test_a_store_under_way_when_a_refusal_is_registered_reads_it_and_keeps_nothi
         thread, done = _in_a_thread(
             lambda: summaries_store(practice=practice, items=items, fetched_at=FETCHED)
         )
-        waited = _until_a_patient_lock_is_waited_for(timeout=3)
+        waited = _until_the_store_lock_is_waited_for(timeout=3)
     thread.join()
     assert "error" not in done, done
     assert list(Summary.objects.values_list("bsn", flat=True)) == [other]
@@ -303,7 +303,7 @@ def test_a_refusal_registered_while_a_store_is_under_way_purges_what_it_stored()
     with transaction.atomic():
         summaries_store(practice=practice, items=items, fetched_at=FETCHED)
         thread, done = _in_a_thread(refusal_registered)
-        waited = _until_a_patient_lock_is_waited_for(timeout=3)
+        waited = _until_the_store_lock_is_waited_for(timeout=3)
     thread.join()
     assert "error" not in done, done
     assert not Summary.objects.filter(bsn=refusing).exists()
