@@ -142,6 +142,14 @@ def build_summary(
         for d in read.as_list(m.get("diagnosis"))
         if isinstance(d, dict)
     }
+    # A section shows only this patient's own resources and the shared ones (GP, product)
+    # joined to them: a reference into another patient's record finds nothing.
+    own = {id(patient), *map(id, members)}
+
+    def resolve(reference: Any) -> dict | None:
+        target = index.resolve(reference)
+        return target if target is not None and id(target) in own else None
+
     for resource in members:
         key = index.key_of(resource)
         mapper = MAPPERS.get(resource["resourceType"])
@@ -153,7 +161,7 @@ def build_summary(
             continue
         section, build = mapper
         try:
-            item = build(resource, index.resolve)
+            item = build(resource, resolve)
         except FieldError:
             raise
         except (AttributeError, TypeError, ValueError, KeyError) as exc:

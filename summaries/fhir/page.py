@@ -553,7 +553,8 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                     "Patient (its name and birth date are needed)",
                     resource_type="Patient",
                     resource_id=owner.split("/")[-1][:64],
-                    patient_bsn=owner[4:] if owner.startswith("bsn:") else "",
+                    # Only a valid BSN: this one is the referring resource's, unchecked.
+                    patient_bsn=_valid_bsn_or_blank(owner[4:]) if owner.startswith("bsn:") else "",
                     payload=_dump(members),
                     keys=index.keys_of([], members),
                 )
@@ -668,5 +669,8 @@ def _patient_quarantined(
 
 
 def _plain_bsn(patient: dict) -> str:
-    bsn = read.identifier_value(patient, read.BSN_SYSTEMS) or ""
+    return _valid_bsn_or_blank(read.identifier_value(patient, read.BSN_SYSTEMS) or "")
+
+
+def _valid_bsn_or_blank(bsn: str) -> str:
     return bsn if bsn_is_valid(bsn) else ""

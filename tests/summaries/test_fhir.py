@@ -281,3 +281,32 @@ def test_a_shape_fhir_does_not_allow_quarantines_the_patient_instead_of_crashing
     assert [s.bsn for s in result.summaries] == ["999911132"]
     (item,) = result.quarantine
     assert item.reason.startswith("AllergyIntolerance/a1.*: unexpected structure (AttributeError")
+
+
+def test_a_summary_never_shows_what_another_patients_record_holds():
+    """p1's contact report names p2's encounter, and p1's episode names p2's diagnosis:
+    neither is shown in p1's summary (a reference across records is a sender's error)."""
+    encounter, report = b.journal("e2", pid="p2", days=30)  # p2's encounter, 30 days ago
+    report = {**report, "id": "c-p1", "subject": {"reference": "Patient/p1"}, "date": b.days_ago(5)}
+    episode = {
+        "resourceType": "EpisodeOfCare",
+        "id": "eoc1",
+        "status": "active",
+        "patient": {"reference": "Patient/p1"},
+        "diagnosis": [{"condition": {"reference": "Condition/c2"}}],
+    }
+    result = parse(
+        b.patient(),
+        b.patient("p2", bsn="999911132"),
+        b.gp(),
+        encounter,
+        report,
+        episode,
+        b.condition("c2", "P76", "Depressie", pid="p2"),
+    )
+    first, second = sorted(result.summaries, key=lambda s: s.bsn)
+    (entry,) = first.summary.journal
+    assert (entry.date, entry.contact) == (b.days_ago(5), "")  # the report's own date
+    assert first.summary.episodes == ()
+    assert first.placement["EpisodeOfCare/eoc1"].startswith("not shown: an episode without")
+    assert [e.title for e in second.summary.episodes] == ["Depressie"]  # p2's own

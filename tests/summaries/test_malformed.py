@@ -17,9 +17,10 @@ import orjson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from portal.identifiers import bsn_is_valid
 from summaries.fhir import parse_page
 from summaries.fhir.model import Limits
-from summaries.fhir.page import PageError
+from summaries.fhir.page import PageError, _path_to_nul
 from summaries.fhir.resource_types import RESOURCE_TYPES
 from tests.summaries import builders as b
 
@@ -61,6 +62,13 @@ def base_page() -> dict:
         b.condition("c2", "P76", "Depressie", pid="p2"),
         b.lab(),
         b.journal(),
+        {  # an episode naming a diagnosis: a reference that bending can send elsewhere
+            "resourceType": "EpisodeOfCare",
+            "id": "eoc1",
+            "status": "active",
+            "patient": {"reference": "Patient/p1"},
+            "diagnosis": [{"condition": {"reference": "Condition/c1"}}],
+        },
     ]
     return orjson.loads(b.bundle(*resources))
 
@@ -102,14 +110,21 @@ def bent_pages(draw) -> dict:
     return page
 
 
-def bent(path: tuple, value: Any) -> dict:
-    """The base page with one value replaced (for the shapes that once crashed a page)."""
+def bent(path: tuple, value: Any, *more: tuple) -> dict:
+    """The base page with values replaced (for the shapes that once broke a page): a path
+    and its new value, and more such pairs."""
     page = copy.deepcopy(BASE)
-    parent = page
-    for key in path[:-1]:
-        parent = parent[key]
-    parent[path[-1]] = value
+    changes = [(path, value), *zip(more[::2], more[1::2], strict=True)]
+    for where, new in changes:
+        parent = page
+        for key in where[:-1]:
+            parent = parent[key]
+        parent[where[-1]] = new
     return page
+
+
+def entry_of(resource_id: str) -> int:
+    return next(i for i, e in enumerate(BASE["entry"]) if e["resource"]["id"] == resource_id)
 
 
 def accounted_for(page: dict, limits: Limits) -> None:
@@ -117,6 +132,13 @@ def accounted_for(page: dict, limits: Limits) -> None:
         result = parse_page(orjson.dumps(page), now=b.NOW, limits=limits)
     except PageError:
         return  # refused as a whole, with its reason: nothing of it was taken
+    # What is kept can be stored: no U+0000 anywhere PostgreSQL would refuse it, and a
+    # quarantined patient's BSN (which the registry is asked about) is a valid one or none.
+    for s in result.summaries:
+        assert b"\\u0000" not in s.summary.to_json(), s.bsn
+        assert _path_to_nul(s.source, "") is None, s.bsn
+    for q in result.quarantine:
+        assert q.patient_bsn == "" or bsn_is_valid(q.patient_bsn), q
     kept = {key for s in result.summaries for key in s.keys}
     held = {key for q in result.quarantine for key in q.keys}
     wrong_types = {(q.resource_type, q.resource_id) for q in result.quarantine}
@@ -144,6 +166,20 @@ def accounted_for(page: dict, limits: Limits) -> None:
 @example(page=bent(("entry", 0, "resource", "meta", "profile"), [{"a": 1}]))
 @example(page=bent(("entry", 0, "resource", "identifier", 0, "system"), ["x"]))
 @example(page=bent(("entry", 2, "resource", "identifier", 0, "system"), {"a": 1}))
+@example(  # p1's episode names p2's diagnosis, whose text holds U+0000 (found by review)
+    page=bent(
+        ("entry", entry_of("eoc1"), "resource", "diagnosis", 0, "condition", "reference"),
+        "Condition/c2",
+        ("entry", entry_of("c2"), "resource", "code", "text"),
+        "Depressie\x00",
+    )
+)
+@example(  # a reference by BSN to no Patient on the page, the BSN with U+0000 in it
+    page=bent(
+        ("entry", entry_of("c1"), "resource", "subject"),
+        {"identifier": {"system": "http://fhir.nl/fhir/NamingSystem/bsn", "value": "12\x00"}},
+    )
+)
 def test_a_bent_page_is_read_or_refused_and_no_resource_is_lost(page):
     accounted_for(page, Limits())
     accounted_for(page, Limits(max_depth=5))
