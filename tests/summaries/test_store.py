@@ -14,6 +14,7 @@ from summaries.services.purge import summary_purge
 from summaries.services.quarantine import quarantine_add, quarantine_reprocess
 from summaries.services.store import summaries_store
 from tests.summaries import builders as b
+from tests.waiting import until_the_store_lock_is_waited_for
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_purge_removes_the_summary_and_logs_it(practice):
     event = AccessEvent.objects.get(event_type=EventType.SUMMARY_PURGED)
     assert (event.patient_bsn, event.detail) == (
         "999911120",
-        {"reason": "refusal registered", "existed": True},
+        {"reason": "refusal registered", "existed": True, "quarantine_dropped": 0},
     )
 
 
@@ -212,26 +213,6 @@ def test_reprocessing_after_a_refusal_stores_nothing_and_drops_the_payload(pract
     assert not Summary.objects.exists()
 
 
-def _until_the_store_lock_is_waited_for(timeout: float = 10.0) -> bool:
-    """True once another connection waits for the store lock; False when nobody does."""
-    import time
-
-    from summaries.services.store_lock import STORE_LOCK_KEY
-
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                " AND (classid::bigint << 32) + objid::bigint = %s AND objsubid = 1",
-                [STORE_LOCK_KEY],
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.02)
-    return False
-
-
 def _in_a_thread(work) -> tuple:
     import threading
 
@@ -272,7 +253,7 @@ def test_a_store_under_way_when_a_refusal_is_registered_reads_it_and_keeps_nothi
         thread, done = _in_a_thread(
             lambda: summaries_store(practice=practice, items=items, fetched_at=FETCHED)
         )
-        waited = _until_the_store_lock_is_waited_for(timeout=3)
+        waited = until_the_store_lock_is_waited_for(timeout=3)
     thread.join()
     assert "error" not in done, done
     assert list(Summary.objects.values_list("bsn", flat=True)) == [other]
@@ -303,7 +284,7 @@ def test_a_refusal_registered_while_a_store_is_under_way_purges_what_it_stored()
     with transaction.atomic():
         summaries_store(practice=practice, items=items, fetched_at=FETCHED)
         thread, done = _in_a_thread(refusal_registered)
-        waited = _until_the_store_lock_is_waited_for(timeout=3)
+        waited = until_the_store_lock_is_waited_for(timeout=3)
     thread.join()
     assert "error" not in done, done
     assert not Summary.objects.filter(bsn=refusing).exists()
@@ -361,3 +342,22 @@ def test_a_patient_whose_record_holds_a_nul_character_is_quarantined_not_the_pag
     )
     assert (item.patient_bsn, item.resource_id) == ("999911120", "p1")
     assert b"Vis\\u0000ser" in bytes(item.payload)
+
+
+def test_a_purge_drops_what_the_quarantine_keeps_of_the_patient(practice):
+    """The patient's record waits in the quarantine (here: a NUL in the name); the refusal's
+    purge empties it, dismissed with why, and the ledger says how many."""
+    spoiled = b.patient()
+    spoiled["name"][0]["family"] = "Vis\x00ser"
+    other = b.patient("p2", bsn="999911132", birth_date="1960-05-06")
+    other["name"][0]["family"] = "Jan\x00sen"
+    result = page(spoiled, other, b.gp())
+    assert quarantine_add(practice=practice, items=result.quarantine) == 2
+    summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
+    gone = QuarantinedItem.objects.get(patient_bsn="999911120")
+    assert (bytes(gone.payload), gone.status) == (b"", QuarantinedItem.Status.DISMISSED)
+    assert gone.reason.endswith("; payload dropped: refusal registered")
+    kept = QuarantinedItem.objects.get(patient_bsn="999911132")
+    assert (bool(bytes(kept.payload)), kept.status) == (True, QuarantinedItem.Status.OPEN)
+    event = AccessEvent.objects.get(event_type=EventType.SUMMARY_PURGED)
+    assert event.detail["quarantine_dropped"] == 1
