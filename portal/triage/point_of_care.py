@@ -21,6 +21,7 @@ from portal.access import Refusal
 from portal.models import Membership
 from portal.triage.search import requester_scope
 from summaries.services.purge import summary_purge
+from summaries.services.store_lock import store_lock_exclusive
 
 EVENT_FOR_ANSWER = {
     PointOfCareConsent.Answer.AGREES: EventType.CONSENT_RECORDED,
@@ -137,6 +138,12 @@ def point_of_care_record(
     if by_representative and not representative.strip():
         raise ValidationError({"representative": "say who answered for the patient"})
     actor = Actor.for_membership(membership)
+    refusing = register_lasting and answer == PointOfCareConsent.Answer.REFUSES
+    if refusing:
+        # The purge below takes the store lock; the ledger events before it take the
+        # ledger's. Store lock first, as everywhere: no deadlock, and the ledger is not held
+        # while this waits for a page being stored (summaries.services.store_lock).
+        store_lock_exclusive()
     try:
         with transaction.atomic():
             consent = PointOfCareConsent.objects.create(

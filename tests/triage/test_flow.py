@@ -569,3 +569,59 @@ def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(clien
     )
     assert last_two == [EventType.SUMMARY_VIEW, EventType.SUMMARY_PURGED]
     assert "Visser" not in page["response"].content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_on_the_spot_waits_for_a_store_without_holding_up_the_ledger(
+    client, nurse, patients
+):
+    """A page is being stored when the nurse records a lasting refusal: the refusal waits
+    for the store (its purge must see what is stored), and meanwhile everyone else can
+    still write to the ledger. Found by review: the refusal logged first (taking the
+    ledger's lock until commit) and then waited, holding up every ledger write."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from audit.actors import Actor
+    from audit.models import Action
+    from audit.services import access_event_record
+    from summaries.services.store_lock import store_lock_shared
+    from tests.waiting import until_the_store_lock_is_waited_for
+
+    found = search(client, CONSENTED)
+    done: dict = {}
+
+    def in_a_thread(name, work):
+        def run():
+            try:
+                done[name] = work()
+            except Exception as exc:  # reported by the test, not lost in the thread
+                done[name] = exc
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def someone_else_logs():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            return access_event_record(
+                event_type=EventType.LOGIN, action=Action.EXECUTE, actor=Actor.system("other")
+            )
+
+    with transaction.atomic():  # a page being stored
+        store_lock_shared()
+        nurse_thread = in_a_thread(
+            "refusal", lambda: answer(client, found, answer="refuses", register_lasting="on")
+        )
+        waited = until_the_store_lock_is_waited_for()
+        in_a_thread("other", someone_else_logs).join()
+    nurse_thread.join()
+    assert not isinstance(done["other"], Exception), done["other"]
+    assert waited, "the refusal did not wait for the store"
+    assert done["refusal"].status_code == 302
+    assert not Summary.objects.filter(bsn=CONSENTED).exists()  # purged after the store
