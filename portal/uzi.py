@@ -23,9 +23,10 @@ UZI_OTHER_NAME = x509.ObjectIdentifier("2.5.5.5")
 CA_OID_PREFIX = "2.16.528.1.1003.1.3.5.5."
 # The CA OID's last arc says which kind of card it issued.
 CARD_TYPE_BY_CA_ARC = {"2": "Z", "3": "N", "4": "M", "5": "S"}
+# ASCII digits, the whole text (fullmatch): \d takes other scripts' digits, $ a newline.
 UZI_STRING = re.compile(
-    r"^(?P<ca>[0-9.]+)-(?P<version>\d+)-(?P<uzi>\d{9})-(?P<card>[ZNMS])-(?P<subscriber>\d{8})"
-    r"-(?P<role>\d{2}\.\d{3})-(?P<agb>\d{8})$"
+    r"(?P<ca>[0-9.]+)-(?P<version>[0-9]+)-(?P<uzi>[0-9]{9})-(?P<card>[ZNMS])"
+    r"-(?P<subscriber>[0-9]{8})-(?P<role>[0-9]{2}\.[0-9]{3})-(?P<agb>[0-9]{8})"
 )
 
 
@@ -92,7 +93,7 @@ def read_card(
             % {"date": certificate.not_valid_after_utc.date().isoformat()},
         )
     text = _uzi_string(certificate)
-    match = UZI_STRING.match(text)
+    match = UZI_STRING.fullmatch(text)
     if not match:
         raise UziCardRefused("malformed_san", _("The card's UZI details cannot be read."))
     ca, card = match["ca"], match["card"]

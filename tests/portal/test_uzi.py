@@ -95,6 +95,11 @@ def test_a_named_employee_card_logs_in_with_its_employee_role(client, ca):
             "malformed_san",
             "UZI-gegevens",
         ),
+        (  # a valid string with a newline after it: the whole text must match
+            {"uzi_string": "2.16.528.1.1003.1.3.5.5.2-1-900000011-Z-90000101-30.000-00000000\n"},
+            "malformed_san",
+            "UZI-gegevens",
+        ),
         ({"with_san": False}, "malformed_san", "UZI-gegevens"),
         ({"uzi": "900000077"}, "unknown", "geen account"),
         ({"role": "01.015"}, "role_mismatch", "rol"),
