@@ -81,19 +81,19 @@ def patient_birth_date(patient: dict) -> dt.date:
         raise FieldError(patient, "birthDate", f"{text!r} is not a full date (YYYY-MM-DD)") from exc
 
 
-def gp_info(patient: dict, index: _Index) -> GpInfo:
+def gp_info(patient: dict, index: _Index, resolve: sections.Resolver) -> GpInfo:
     practitioner: dict = {}
     organisation: dict = {}
     for reference in read.as_list(patient.get("generalPractitioner")):
-        target = index.resolve(reference) or {}
+        target = resolve(reference) or {}
         kind = target.get("resourceType")
         if kind == "Practitioner":
             practitioner = practitioner or target
         elif kind == "Organization":
             organisation = organisation or target
         elif kind == "PractitionerRole":
-            practitioner = practitioner or index.resolve(target.get("practitioner")) or {}
-            organisation = organisation or index.resolve(target.get("organization")) or {}
+            practitioner = practitioner or resolve(target.get("practitioner")) or {}
+            organisation = organisation or resolve(target.get("organization")) or {}
     # Most patients on a page share their GP: read each GP and practice once a page.
     pair = (
         index.key_of(practitioner) if practitioner else "",
@@ -190,7 +190,7 @@ def build_summary(
             sex=SEX.get(read.text_of(patient.get("gender")), "unknown"),
             address=read.address_text(patient),
         ),
-        gp=gp_info(patient, index),
+        gp=gp_info(patient, index, resolve),
         alerts=tuple(found["alerts"]),
         allergies=tuple(found["allergies"]),
         medication=tuple(found["medication"]),
@@ -203,13 +203,9 @@ def build_summary(
         source_updated_at=read.text_of(read.member(patient.get("meta"), "lastUpdated")),
         not_shown=tuple(k for k, where in placement.items() if where.startswith("not")),
     )
+    # The GP and practice the Patient names are among the members: page.py joins every
+    # shared resource that the patient or a member refers to.
     source = [patient, *members]
-    # GP and practice resources referred to by the Patient belong to the source too.
-    for reference in read.as_list(patient.get("generalPractitioner")):
-        target = index.resolve(reference)
-        if target is not None and target not in source:
-            source.append(target)
-            placement.setdefault(index.key_of(target), "patient (GP and practice)")
     source_bytes = index.json_array(source)
     updated = read.text_of(read.member(patient.get("meta"), "lastUpdated"))
     return PatientSummary(

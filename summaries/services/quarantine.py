@@ -11,6 +11,7 @@ from django.utils import timezone
 from consent.selectors import refused_among
 from summaries.fhir import Quarantine
 from summaries.models import GpPractice, QuarantinedItem
+from summaries.services.store_lock import store_lock_shared
 from summaries.storable import storable_text
 
 # A page that cannot be read is kept whole up to this size; beyond it the
@@ -18,10 +19,16 @@ from summaries.storable import storable_text
 MAX_KEPT_PAGE_BYTES = 8 * 1024 * 1024
 
 
+@transaction.atomic
 def quarantine_add(*, practice: GpPractice, items: list[Quarantine]) -> int:
     """Keep what could not be imported, with its reason; returns how many were kept. A
     patient with a refusal registered is left out: their data is not kept at all, not
     even here (the caller counts them as not kept)."""
+    if not items:
+        return 0
+    # As a store: a purge under way commits first and its refusal is then read, and a purge
+    # that starts later finds these rows (summaries.services.store_lock).
+    store_lock_shared()
     refused = refused_among([item.patient_bsn for item in items if item.patient_bsn])
     items = [item for item in items if item.patient_bsn not in refused]
     QuarantinedItem.objects.bulk_create(
@@ -82,7 +89,12 @@ def quarantine_reprocess(*, item: QuarantinedItem, now: dt.datetime | None = Non
     from summaries.services.store import summaries_store
 
     now = now or timezone.now()
+    # The lock order of every writer: the store lock, then quarantine rows, then the ledger
+    # (a purge takes them in that order too; the other way round they deadlock).
+    store_lock_shared()
     item = QuarantinedItem.objects.select_for_update().get(pk=item.pk)
+    if not item.payload:
+        return False  # emptied by a refusal's purge: nothing left to read
     item.attempts += 1
     body = bytes(item.payload) if item.kind == "page" else wrap_as_bundle(bytes(item.payload))
     try:

@@ -310,3 +310,29 @@ def test_a_summary_never_shows_what_another_patients_record_holds():
     assert first.summary.episodes == ()
     assert first.placement["EpisodeOfCare/eoc1"].startswith("not shown: an episode without")
     assert [e.title for e in second.summary.episodes] == ["Depressie"]  # p2's own
+
+
+def test_a_summary_keeps_no_other_patients_resource_in_its_source():
+    """p1's generalPractitioner names p2's condition (a sender's error): p1's stored source
+    must not hold it, or it would outlive p2's refusal and purge (found by review)."""
+    patient = b.patient(
+        generalPractitioner=[
+            {"reference": "Practitioner/gp1"},
+            {"reference": "Organization/org1"},
+            {"reference": "Condition/c2"},
+        ]
+    )
+    result = parse(
+        patient,
+        b.patient("p2", bsn="999911132"),
+        b.gp(),
+        b.condition("c2", "P76", "Depressie", pid="p2"),
+    )
+    first, second = sorted(result.summaries, key=lambda s: s.bsn)
+    assert "Condition/c2" not in first.keys
+    assert all(r.get("id") != "c2" for r in first.source)
+    assert (first.summary.gp.name, first.summary.gp.practice_name) == (
+        "dr. E. Jansen",
+        "Huisartsenpraktijk De Linde",
+    )
+    assert "Condition/c2" in second.keys

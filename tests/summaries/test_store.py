@@ -361,3 +361,83 @@ def test_a_purge_drops_what_the_quarantine_keeps_of_the_patient(practice):
     assert (bool(bytes(kept.payload)), kept.status) == (True, QuarantinedItem.Status.OPEN)
     event = AccessEvent.objects.get(event_type=EventType.SUMMARY_PURGED)
     assert event.detail["quarantine_dropped"] == 1
+
+
+def _quarantined_for_size(practice, settings) -> QuarantinedItem:
+    """Patient 999911120 quarantined for a size limit that is raised again afterwards."""
+    from summaries.services.pull import limits_from_settings
+
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 300
+    result = parse_page(
+        b.bundle(b.patient(), b.gp(), b.allergy()), now=b.NOW, limits=limits_from_settings()
+    )
+    quarantine_add(practice=practice, items=result.quarantine)
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 2 * 1024 * 1024
+    return QuarantinedItem.objects.get()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reprocessing_while_a_refusal_purges_the_patient_waits_and_does_not_deadlock(settings):
+    """Reprocessing the patient's quarantined item while a refusal's purge is under way: the
+    reprocessing waits for the purge, then finds the payload gone. Found by review: it
+    locked the item row first and the store lock second, the purge the other way round,
+    and PostgreSQL aborted one of them (the nurse's refusal, with its ledger events)."""
+    from django.db import transaction
+
+    from summaries.services.store_lock import store_lock_exclusive
+
+    practice = GpPractice.objects.create(
+        agb="01012345", ura="90000301", name="De Linde", fhir_base_url="http://x", token="t"
+    )
+    item = _quarantined_for_size(practice, settings)
+    with transaction.atomic():  # the purge of a refusal, under way
+        store_lock_exclusive()
+        thread, done = _in_a_thread(lambda: quarantine_reprocess(item=item))
+        waited = until_the_store_lock_is_waited_for(timeout=3)
+        summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
+    thread.join()
+    assert "error" not in done, done
+    assert done["result"] is False
+    item.refresh_from_db()
+    assert (bytes(item.payload), item.status) == (b"", QuarantinedItem.Status.DISMISSED)
+    assert not Summary.objects.exists()
+    assert waited, "the reprocessing did not wait for the purge"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_purges_what_a_page_under_way_puts_in_the_quarantine(settings):
+    """A page whose only patient goes to the quarantine is being written when the refusal's
+    purge comes: the purge waits for it, then empties the item. Found by review: with no
+    summary on the page nothing took the store lock."""
+    from django.db import transaction
+
+    from summaries.services.pull import limits_from_settings
+
+    practice = GpPractice.objects.create(
+        agb="01012345", ura="90000301", name="De Linde", fhir_base_url="http://x", token="t"
+    )
+    settings.SUMMARY_MAX_SUMMARY_BYTES = 300
+    result = parse_page(
+        b.bundle(b.patient(), b.gp(), b.allergy()), now=b.NOW, limits=limits_from_settings()
+    )
+    with transaction.atomic():  # the pull's page transaction
+        summaries_store(practice=practice, items=result.summaries, fetched_at=FETCHED)
+        quarantine_add(practice=practice, items=result.quarantine)
+        thread, done = _in_a_thread(
+            lambda: summary_purge(bsn="999911120", actor=Actor.system("t"), reason="refusal")
+        )
+        waited = until_the_store_lock_is_waited_for(timeout=3)
+    thread.join()
+    assert "error" not in done, done
+    item = QuarantinedItem.objects.get()
+    assert (bytes(item.payload), item.status) == (b"", QuarantinedItem.Status.DISMISSED)
+    assert waited, "the purge did not wait for the page under way"
+
+
+def test_an_item_emptied_by_a_purge_is_not_reprocessed(practice, settings):
+    item = _quarantined_for_size(practice, settings)
+    summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
+    assert quarantine_reprocess(item=item) is False
+    item.refresh_from_db()
+    assert (item.attempts, item.status) == (0, QuarantinedItem.Status.DISMISSED)
+    assert not Summary.objects.exists()
