@@ -6,8 +6,10 @@ worth retrying. What the bytes mean is summaries.fhir's business.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -42,10 +44,19 @@ def first_page_url(base_url: str, *, since_iso: str | None, count: int) -> str:
     return f"{base_url.rstrip('/')}/Patient?{urlencode(params)}"
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process, shared by every practice's client. Building one loads
+    the CA bundle (~40 ms here), which a client per practice per pull paid 4,300 times in
+    each refresh: most of the cost of asking a practice that has nothing new."""
+    return httpx.create_ssl_context()  # what httpx.Client builds by default
+
+
 class PracticeClient:
     def __init__(self, *, token: str, retries: int | None = None) -> None:
         self.retries = settings.SUMMARY_FETCH_RETRIES if retries is None else retries
         self._http = httpx.Client(
+            verify=tls_context(),
             timeout=httpx.Timeout(
                 settings.SUMMARY_FETCH_TIMEOUT, connect=settings.SUMMARY_CONNECT_TIMEOUT
             ),
