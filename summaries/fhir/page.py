@@ -192,11 +192,14 @@ class _Entry:
 def _flatten(bundle: dict, prefix: str = "") -> list[_Entry]:
     out = []
     for i, entry in enumerate(read.as_list(bundle.get("entry"))):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+        resource = entry.get("resource") if type(entry) is dict else None
+        if type(resource) is not dict:
+            continue
+        if resource.get("resourceType") == "Bundle":
             out.extend(_flatten(resource, f"{prefix}entry[{i}].resource."))
-        elif isinstance(resource, dict):
-            full_url = read.text_of(entry.get("fullUrl"))
+        else:
+            url = entry.get("fullUrl")
+            full_url = url.strip() if type(url) is str else read.text_of(url)
             if not resource.get("id") and full_url:
                 # Transaction and batch bundles may leave ids out and name
                 # resources by fullUrl (urn:uuid:…, urn:oid:…): known by its last part.
@@ -263,13 +266,6 @@ def _cut(value: Any, levels: int) -> Any:
     return value
 
 
-def _json_or_none(resource: dict) -> bytes | None:
-    try:
-        return orjson.dumps(resource)
-    except orjson.JSONEncodeError:
-        return None  # deeper than orjson goes: the source is written as a whole, and fails
-
-
 class _Index:
     """Find resources on the page by reference: Type/id, full URL, or BSN; and their JSON."""
 
@@ -284,7 +280,11 @@ class _Index:
             resource, key = entry.resource, entry.key
             self._keys[id(resource)] = key
             # Each resource is written once; a summary's source is these parts joined.
-            self._json[id(resource)] = _json_or_none(resource)
+            try:
+                self._json[id(resource)] = orjson.dumps(resource)
+            except orjson.JSONEncodeError:
+                # Deeper than orjson goes: the source is written as a whole, and fails.
+                self._json[id(resource)] = None
             self.by_key.setdefault(key, resource)
             if entry.full_url:
                 self.by_url.setdefault(entry.full_url, resource)
@@ -400,7 +400,7 @@ def _checked(
                 )
             )
             continue
-        key = key_of(resource)
+        key = f"{kind}/{resource.get('id', '?')}"  # key_of, with the type known
         if not within_depth:
             depth, refs = inspect(resource, limits.max_depth)
             if depth > limits.max_depth:

@@ -43,7 +43,13 @@ def member(element: Any, name: str) -> Any:
 
 def profiles(resource: dict) -> str:
     """The resource's meta.profile URLs as one text, to look for a profile name in."""
-    return " ".join(text_of(p) for p in as_list(member(resource.get("meta"), "profile")))
+    found = member(resource.get("meta"), "profile")
+    if type(found) is list:
+        try:
+            return " ".join(found)  # the common case: a list of texts
+        except TypeError:
+            pass  # something else among them
+    return " ".join(text_of(p) for p in as_list(found))
 
 
 def first(value: Any) -> Any:
