@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from summaries.models import GpPractice, QuarantinedItem, Summary
 from summaries.services.quarantine import quarantine_reprocess
+from summaries.services.store_lock import store_lock_shared
 from summaries.tasks import pull_practice_task
 
 
@@ -88,6 +89,13 @@ class QuarantinedItemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The store lock first, as every writer of the quarantine (summaries.services.
+        # store_lock), and only what the form changed: saving the whole row would write back
+        # a payload that a refusal's purge emptied after the form read it.
+        store_lock_shared()
+        obj.save(update_fields=form.changed_data)
 
     @admin.action(description=_("Reprocess"))
     def reprocess(self, request, queryset):

@@ -441,3 +441,21 @@ def test_an_item_emptied_by_a_purge_is_not_reprocessed(practice, settings):
     item.refresh_from_db()
     assert (item.attempts, item.status) == (0, QuarantinedItem.Status.DISMISSED)
     assert not Summary.objects.exists()
+
+
+def test_the_admin_saves_only_what_it_changes_of_a_quarantined_item(practice, settings, rf):
+    """The change form read the item before a refusal's purge emptied it: saving the form
+    must not write the old payload back (found by review)."""
+    from django.contrib import admin
+
+    item = _quarantined_for_size(practice, settings)
+    stale = QuarantinedItem.objects.get(pk=item.pk)  # as the form read it
+    summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
+    model_admin = admin.site._registry[QuarantinedItem]
+    form = model_admin.get_form(rf.get("/"), stale, change=True)(
+        data={"status": QuarantinedItem.Status.RESOLVED}, instance=stale
+    )
+    assert form.is_valid(), form.errors
+    model_admin.save_model(rf.post("/"), form.save(commit=False), form, change=True)
+    item.refresh_from_db()
+    assert (bytes(item.payload), item.status) == (b"", QuarantinedItem.Status.RESOLVED)
