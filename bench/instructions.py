@@ -1,6 +1,6 @@
 """Parse + validate vs orjson.loads, counted in CPU instructions instead of seconds.
 
-    .venv/bin/python bench/instructions.py [--pages 3]   # about 2 minutes; needs valgrind
+    .venv/bin/python bench/instructions.py [--pages 3]   # under a minute; needs valgrind
 
 The timed ratio in bench/ingest.py moves by ±0.5 from run to run on these shared machines.
 Instructions counted by valgrind's callgrind do not: the same code and pages give the same

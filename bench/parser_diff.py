@@ -7,7 +7,7 @@ quarantine, field for field and byte for byte. This checks out BASE in a tempora
 builds a corpus (simulator pages, the Nictiz examples as the simulator serves them, and
 simulator pages bent at random places with a fixed seed), parses every page with both the
 working tree's parser and BASE's (with the default limits and with a depth limit of 6), and
-prints how many outcomes differ and the first differences. About a minute.
+prints how many outcomes differ and the first differences. About half a minute.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def member(element: Any, name: str) -> Any:
 
 
 def profiles(resource: dict) -> str:
-    """The resource's meta.profile URLs as one text, to look for a profile name in."""
+    """The resource's meta.profile URLs as one text, to look for a profile name in (not
+    stripped: its callers look for names within it, never compare it whole)."""
     found = member(resource.get("meta"), "profile")
     if type(found) is list:
         try:
