@@ -576,47 +576,31 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                 )
             )
             continue
-        if built.bsn in seen_bsns:
-            result.quarantine.append(
-                _patient_quarantined(
-                    f"{owner}: BSN {built.bsn} belongs to another Patient on this page too",
-                    patient,
-                    members,
-                    index,
-                    built.bsn,
-                    built.source_bytes,
-                )
-            )
-            continue
+        why = _held_back(built, owner, seen_bsns, index, limits)
         seen_bsns.add(built.bsn)
-        if len(built.source_bytes) > limits.max_summary_bytes:
+        if why:
             result.quarantine.append(
-                _patient_quarantined(
-                    f"{owner}: the summary is {len(built.source_bytes):,} bytes; "
-                    f"the limit is {limits.max_summary_bytes:,} (SUMMARY_MAX_SUMMARY_BYTES)",
-                    patient,
-                    members,
-                    index,
-                    built.bsn,
-                    built.source_bytes,
-                )
-            )
-            continue
-        if ESCAPED_NUL in built.source_bytes and (where := _nul_in(built.source, index)):
-            result.quarantine.append(
-                _patient_quarantined(
-                    f"{where}: text holds a NUL character (\\u0000), which the database "
-                    "cannot store",
-                    patient,
-                    members,
-                    index,
-                    built.bsn,
-                    built.source_bytes,
-                )
+                _patient_quarantined(why, patient, members, index, built.bsn, built.source_bytes)
             )
             continue
         result.summaries.append(built)
     return result
+
+
+def _held_back(
+    built: PatientSummary, owner: str, seen_bsns: set[str], index: _Index, limits: Limits
+) -> str | None:
+    """Why a summary that could be built still waits in the quarantine, or None."""
+    if built.bsn in seen_bsns:
+        return f"{owner}: BSN {built.bsn} belongs to another Patient on this page too"
+    if len(built.source_bytes) > limits.max_summary_bytes:
+        return (
+            f"{owner}: the summary is {len(built.source_bytes):,} bytes; "
+            f"the limit is {limits.max_summary_bytes:,} (SUMMARY_MAX_SUMMARY_BYTES)"
+        )
+    if ESCAPED_NUL in built.source_bytes and (where := _nul_in(built.source, index)):
+        return f"{where}: text holds a NUL character (\\u0000), which the database cannot store"
+    return None
 
 
 ESCAPED_NUL = b"\\u0000"  # how JSON writes U+0000; PostgreSQL refuses it in JSONB and text

@@ -14,7 +14,7 @@ from summaries.services.purge import summary_purge
 from summaries.services.quarantine import quarantine_add, quarantine_reprocess
 from summaries.services.store import summaries_store
 from tests.summaries import builders as b
-from tests.waiting import until_the_store_lock_is_waited_for
+from tests.waiting import in_a_thread, until_the_store_lock_is_waited_for
 
 pytestmark = pytest.mark.django_db
 
@@ -213,26 +213,6 @@ def test_reprocessing_after_a_refusal_stores_nothing_and_drops_the_payload(pract
     assert not Summary.objects.exists()
 
 
-def _in_a_thread(work) -> tuple:
-    import threading
-
-    from django.db import connections
-
-    done: dict = {}
-
-    def run():
-        try:
-            done["result"] = work()
-        except Exception as exc:  # reported by the test, not lost in the thread
-            done["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, done
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_store_under_way_when_a_refusal_is_registered_reads_it_and_keeps_nothing():
     """The refusal (registration and purge, one commit) is under way when a pull stores a
@@ -250,7 +230,7 @@ def test_a_store_under_way_when_a_refusal_is_registered_reads_it_and_keeps_nothi
     with transaction.atomic():
         registration(refusing, Decision.REFUSAL)
         summary_purge(bsn=refusing, actor=Actor.system("test"), reason="refusal registered")
-        thread, done = _in_a_thread(
+        thread, done = in_a_thread(
             lambda: summaries_store(practice=practice, items=items, fetched_at=FETCHED)
         )
         waited = until_the_store_lock_is_waited_for(timeout=3)
@@ -283,7 +263,7 @@ def test_a_refusal_registered_while_a_store_is_under_way_purges_what_it_stored()
 
     with transaction.atomic():
         summaries_store(practice=practice, items=items, fetched_at=FETCHED)
-        thread, done = _in_a_thread(refusal_registered)
+        thread, done = in_a_thread(refusal_registered)
         waited = until_the_store_lock_is_waited_for(timeout=3)
     thread.join()
     assert "error" not in done, done
@@ -392,7 +372,7 @@ def test_reprocessing_while_a_refusal_purges_the_patient_waits_and_does_not_dead
     item = _quarantined_for_size(practice, settings)
     with transaction.atomic():  # the purge of a refusal, under way
         store_lock_exclusive()
-        thread, done = _in_a_thread(lambda: quarantine_reprocess(item=item))
+        thread, done = in_a_thread(lambda: quarantine_reprocess(item=item))
         waited = until_the_store_lock_is_waited_for(timeout=3)
         summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
     thread.join()
@@ -423,7 +403,7 @@ def test_a_refusal_purges_what_a_page_under_way_puts_in_the_quarantine(settings)
     with transaction.atomic():  # the pull's page transaction
         summaries_store(practice=practice, items=result.summaries, fetched_at=FETCHED)
         quarantine_add(practice=practice, items=result.quarantine)
-        thread, done = _in_a_thread(
+        thread, done = in_a_thread(
             lambda: summary_purge(bsn="999911120", actor=Actor.system("t"), reason="refusal")
         )
         waited = until_the_store_lock_is_waited_for(timeout=3)

@@ -513,23 +513,6 @@ def test_when_the_view_cannot_be_logged_the_summary_is_not_shown(client, nurse, 
     assert len(events(EventType.SUMMARY_VIEW)) == viewed
 
 
-def _until_someone_waits_for_the_ledger_lock(timeout: float = 10.0) -> None:
-    import time
-
-    from django.db import connection
-
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("nobody waited for the ledger lock")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(client, nurse, patients):
     """The page asks while a refusal is being registered and the summary purged (which holds
@@ -540,9 +523,11 @@ def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(clien
     from django.db import connection, transaction
 
     from audit.actors import Actor
+    from audit.services import LEDGER_LOCK_KEY
     from consent.models import Decision
     from summaries.services.purge import summary_purge
     from tests.factories import registration
+    from tests.waiting import until_a_lock_is_waited_for
 
     found = search(client, CONSENTED)
     url = answer(client, found, answer="agrees")["Location"]
@@ -560,7 +545,7 @@ def test_a_summary_purged_while_its_view_waits_for_the_ledger_is_not_shown(clien
         summary_purge(bsn=CONSENTED, actor=Actor.system("test"), reason="refusal registered")
         nurse = threading.Thread(target=nurse_opens_the_page)
         nurse.start()
-        _until_someone_waits_for_the_ledger_lock()
+        assert until_a_lock_is_waited_for(LEDGER_LOCK_KEY), "nobody waited for the ledger lock"
     nurse.join()
     last_two = list(
         AccessEvent.objects.filter(patient_bsn=CONSENTED)
@@ -579,7 +564,6 @@ def test_a_refusal_on_the_spot_waits_for_a_store_without_holding_up_the_ledger(
     for the store (its purge must see what is stored), and meanwhile everyone else can
     still write to the ledger. Found by review: the refusal logged first (taking the
     ledger's lock until commit) and then waited, holding up every ledger write."""
-    import threading
 
     from django.db import connection, transaction
 
@@ -587,23 +571,9 @@ def test_a_refusal_on_the_spot_waits_for_a_store_without_holding_up_the_ledger(
     from audit.models import Action
     from audit.services import access_event_record
     from summaries.services.store_lock import store_lock_shared
-    from tests.waiting import until_the_store_lock_is_waited_for
+    from tests.waiting import in_a_thread, until_the_store_lock_is_waited_for
 
     found = search(client, CONSENTED)
-    done: dict = {}
-
-    def in_a_thread(name, work):
-        def run():
-            try:
-                done[name] = work()
-            except Exception as exc:  # reported by the test, not lost in the thread
-                done[name] = exc
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
 
     def someone_else_logs():
         with transaction.atomic():
@@ -615,13 +585,14 @@ def test_a_refusal_on_the_spot_waits_for_a_store_without_holding_up_the_ledger(
 
     with transaction.atomic():  # a page being stored
         store_lock_shared()
-        nurse_thread = in_a_thread(
-            "refusal", lambda: answer(client, found, answer="refuses", register_lasting="on")
+        nurse_thread, refusal = in_a_thread(
+            lambda: answer(client, found, answer="refuses", register_lasting="on")
         )
         waited = until_the_store_lock_is_waited_for()
-        in_a_thread("other", someone_else_logs).join()
+        other_thread, other = in_a_thread(someone_else_logs)
+        other_thread.join()
     nurse_thread.join()
-    assert not isinstance(done["other"], Exception), done["other"]
+    assert "error" not in other, other["error"]
     assert waited, "the refusal did not wait for the store"
-    assert done["refusal"].status_code == 302
+    assert refusal["result"].status_code == 302
     assert not Summary.objects.filter(bsn=CONSENTED).exists()  # purged after the store
