@@ -12,7 +12,8 @@ TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 # The suite runs with production settings (DEBUG off, hashed static files).
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=0 \
-	SECRET_KEY=test-only-secret-key-not-for-production-0123456789
+	SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
+	PRACTICE_TOKEN_KEYS=dGVzdC1vbmx5LXByYWN0aWNlLXRva2VuLWtleS0wMDA=
 
 .PHONY: run test install lint lock messages clean bench-ingest bench-lookup vendor-css
 

@@ -28,6 +28,8 @@ def setup_django() -> None:
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    # A fixed Fernet key: the benchmarks' practice tokens are encrypted like production's.
+    os.environ.setdefault("PRACTICE_TOKEN_KEYS", "YmVuY2gtb25seS1wcmFjdGljZS10b2tlbi1rZXktMDA=")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))

@@ -376,3 +376,39 @@ SUMMARY_WINDOW_DAYS = int(os.environ.get("SUMMARY_WINDOW_DAYS", "122"))
 # How long one pull may hold a practice before another may take it over
 # (a worker killed mid-pull leaves its claim behind).
 SUMMARY_PULL_LEASE_SECONDS = int(os.environ.get("SUMMARY_PULL_LEASE_SECONDS", "900"))
+
+
+# The bearer tokens the practices issued us are encrypted at rest (summaries/tokens.py) with
+# these Fernet keys: comma-separated, the first encrypts, every one decrypts. To replace a key:
+# put the new one first, run `manage.py practice_tokens_rotate`, then drop the old one.
+def _practice_token_keys() -> list[str]:
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    keys = env_list("PRACTICE_TOKEN_KEYS")
+    if not keys:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "PRACTICE_TOKEN_KEYS is not set: the GP practices' bearer tokens are encrypted "
+                "with it. Set it to a Fernet key (python -c 'from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())'), or set DEBUG=1 for local "
+                "development."
+            )
+        # Development only: a key derived from SECRET_KEY, so `make run` needs no configuration.
+        digest = hashlib.sha256(b"spoedinzage practice tokens:" + SECRET_KEY.encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # Which one, never the key itself: this message ends up in logs.
+            raise ImproperlyConfigured(
+                f"PRACTICE_TOKEN_KEYS: key {position} of {len(keys)} is not a Fernet key "
+                "(32 bytes in URL-safe base64, as Fernet.generate_key() makes them)."
+            ) from None
+    return keys
+
+
+PRACTICE_TOKEN_KEYS = _practice_token_keys()

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from summaries.models import GpPractice, QuarantinedItem, Summary
@@ -8,12 +10,52 @@ from summaries.services.store_lock import store_lock_shared
 from summaries.tasks import pull_practice_task
 
 
+class GpPracticeForm(forms.ModelForm):
+    """The bearer token is write-only: a new one can be entered, the current one is never sent
+    back to the browser (nor read: the form works without PRACTICE_TOKEN_KEYS' old keys)."""
+
+    new_token = forms.CharField(
+        label=capfirst(GpPractice._meta.get_field("token").verbose_name),
+        required=False,
+        max_length=GpPractice._meta.get_field("token").max_length,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "The token the practice's FHIR server issued to us. It is stored encrypted and "
+            "never shown again; leave this empty to keep the current one."
+        ),
+    )
+
+    class Meta:
+        model = GpPractice
+        # Not the token itself: the form reads none, the new one is set in save().
+        fields = (
+            "agb",
+            "ura",
+            "name",
+            "fhir_base_url",
+            "is_active",
+            "pull_interval_minutes",
+            "next_pull_at",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_token"].required = self.instance.pk is None  # a new practice needs one
+
+    def save(self, commit=True):
+        if self.cleaned_data["new_token"]:
+            self.instance.token = self.cleaned_data["new_token"]
+        return super().save(commit)
+
+
 @admin.register(GpPractice)
 class GpPracticeAdmin(admin.ModelAdmin):
+    form = GpPracticeForm
     list_display = (
         "name",
         "agb",
         "is_active",
+        "token_set",
         "healthy",
         "last_success_at",
         "last_error_at",
@@ -23,7 +65,16 @@ class GpPracticeAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active",)
     search_fields = ("name", "=agb", "=ura")
-    readonly_fields = (
+    fields = (
+        "agb",
+        "ura",
+        "name",
+        "fhir_base_url",
+        "new_token",
+        "token_set",
+        "is_active",
+        "pull_interval_minutes",
+        "next_pull_at",
         "watermark",
         "last_pull_started_at",
         "last_success_at",
@@ -32,17 +83,33 @@ class GpPracticeAdmin(admin.ModelAdmin):
         "consecutive_failures",
         "last_counts",
     )
-    exclude = ("lease_until",)
+    readonly_fields = (
+        "token_set",
+        "watermark",
+        "last_pull_started_at",
+        "last_success_at",
+        "last_error_at",
+        "last_error",
+        "consecutive_failures",
+        "last_counts",
+    )
     actions = ("pull_now",)
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
+            # Not even the ciphertext is read: whether a token is set is all these pages show.
+            .defer("token")
             .annotate(
-                open_quarantine_count=Count("quarantine", filter=Q(quarantine__status="open"))
+                open_quarantine_count=Count("quarantine", filter=Q(quarantine__status="open")),
+                has_token=~Q(token=""),
             )
         )
+
+    @admin.display(boolean=True, description=_("bearer token set"), ordering="has_token")
+    def token_set(self, obj):
+        return getattr(obj, "has_token", False)  # a practice being added has none yet
 
     @admin.display(boolean=True, description=_("healthy"))
     def healthy(self, obj):

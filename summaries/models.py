@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.identifiers import validate_agb, validate_ura
+from summaries.tokens import EncryptedTokenField
 
 
 class GpPractice(models.Model):
@@ -16,9 +17,9 @@ class GpPractice(models.Model):
     ura = models.CharField(_("URA number"), max_length=8, blank=True, validators=[validate_ura])
     name = models.CharField(_("name"), max_length=200)
     fhir_base_url = models.URLField(_("FHIR base URL"), max_length=500)
-    # A bearer token the practice's system issued to us. Kept out of logs,
-    # health pages and the ledger.
-    token = models.CharField(_("access token"), max_length=500)
+    # A bearer token the practice's system issued to us. Encrypted in the database
+    # (summaries.tokens); kept out of logs, health pages, the admin and the ledger.
+    token = EncryptedTokenField(_("bearer token"), max_length=500)
     is_active = models.BooleanField(_("active"), default=True)
     pull_interval_minutes = models.PositiveIntegerField(_("pull every (minutes)"), default=60)
 

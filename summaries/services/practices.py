@@ -9,6 +9,7 @@ from audit.actors import Actor
 from audit.models import Action, EventType, Purpose
 from audit.services import access_event_record
 from summaries.models import GpPractice
+from summaries.tokens import TokenUnreadable
 
 
 @transaction.atomic
@@ -42,6 +43,32 @@ def practice_add(
         detail={"object": "gp_practice", "agb": agb, "ura": ura, "name": name, "url": url},
     )
     return practice, created
+
+
+@transaction.atomic
+def practice_tokens_rotate(*, actor: Actor) -> int:
+    """Re-encrypt every practice's bearer token with the first of PRACTICE_TOKEN_KEYS, so that
+    the keys after it can be dropped. Returns how many. All or nothing: if a token is one
+    that none of the keys decrypts, raises TokenUnreadable (naming the practice) and changes
+    nothing. The rows stay locked until the end, so no token entered meanwhile is lost."""
+    practices = list(
+        GpPractice.objects.select_for_update().exclude(token="").only("pk", "agb", "token")
+    )
+    for practice in practices:
+        try:
+            # Read with whichever key decrypts it, written with the first.
+            practice.token = practice.token
+        except TokenUnreadable as exc:
+            raise TokenUnreadable(f"AGB {practice.agb}: {exc}") from None
+    GpPractice.objects.bulk_update(practices, ["token"])
+    access_event_record(
+        event_type=EventType.ADMIN_CHANGE,
+        action=Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"object": "gp_practice", "tokens_reencrypted": len(practices)},
+    )
+    return len(practices)
 
 
 def practices_register(*, listing: list[dict], actor: Actor) -> list[GpPractice]:

@@ -20,6 +20,7 @@ from summaries.models import GpPractice
 from summaries.services.quarantine import quarantine_add, quarantine_page
 from summaries.services.store import summaries_store
 from summaries.storable import storable_text
+from summaries.tokens import TokenUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -154,11 +155,12 @@ def practice_pull(
                     progress(counts, result.total)
                 _renew(practice)
                 url = result.next_url
-    except (PracticeUnreachable, PracticeRefused, PullFailed) as exc:
+    except (PracticeUnreachable, PracticeRefused, TokenUnreadable, PullFailed) as exc:
         counts.failed += 1
         _finish(practice, counts=counts, watermark=None, error=f"{type(exc).__name__}: {exc}")
         logger.warning("practice pull failed", extra={"agb": practice.agb, "error": str(exc)})
-        if isinstance(exc, PracticeRefused):
+        if isinstance(exc, PracticeRefused | TokenUnreadable):
+            # Retrying won't help: the practice refuses us, or we cannot read our token.
             raise PullFailed(str(exc)) from exc
         raise
     except BaseException:

@@ -13,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--ura", default="")
         parser.add_argument("--name", required=True)
         parser.add_argument("--url", required=True, help="the practice's FHIR base URL")
-        parser.add_argument("--token", required=True, help="bearer token for its FHIR endpoint")
+        parser.add_argument(
+            "--token", required=True, help="bearer token for its FHIR endpoint (stored encrypted)"
+        )
         parser.add_argument("--interval", type=int, default=60, help="pull every N minutes")
 
     def handle(self, *args, agb, ura, name, url, token, interval, **options):
