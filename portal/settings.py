@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    "csp",  # django-csp: Content-Security-Policy (settings: Security)
     "portal",
     "audit",
     "consent",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "portal.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.DutchFirstLocaleMiddleware",
@@ -283,6 +285,39 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# https only. The TLS proxy (deploy/nginx.conf) ends TLS and says so in X-Forwarded-Proto,
+# which Django believes only from TRUSTED_PROXIES (above). Without a trusted proxy every
+# request looks like plain http, and a redirect to https would loop forever: so the
+# redirect is on by default in production behind the proxy, and off without one (the
+# test suite, a bare `gunicorn` on a laptop), where `check --deploy` reminds of it.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG and bool(TRUSTED_PROXIES))
+# A monitor on the host asks gunicorn directly; /healthz carries no personal data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: after one https visit the browser refuses plain http to this host for a year.
+# includeSubDomains covers only hosts under the portal's own name. preload merely
+# consents to browsers' built-in HSTS lists, which close the first-visit gap of a freshly
+# installed workstation; nothing changes until the owner of the registered domain submits
+# it at hstspreload.org (subdomains such as spoedinzage.example.nl cannot be submitted at
+# all). SECURE_HSTS_PRELOAD=0 withdraws the consent; `check --deploy` then warns.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and fetches only from the
+# portal itself, and nothing inline: markup that slipped into a page (a GP's free text, say)
+# cannot run a script or restyle the page. Keep templates free of <script>…</script>,
+# <style> and style="" (static/ holds the CSS). Images also as data: URIs, for allauth's
+# TOTP QR code and the design system's check-box icons (data: SVGs in its CSS).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        # Never inside a frame (X_FRAME_OPTIONS for older browsers): no clickjacking.
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Internationalisation -------------------------------------------------
 # Dutch is the language of the users; English through Django's i18n.
@@ -325,10 +360,13 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "forbidden_as_one_line": {"()": "portal.logging.ForbiddenAsOneLine"},
+    },
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "portal.logging.JsonLineFormatter",  # no query strings (a BSN)
             "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
             "timestamp": "time",  # ISO 8601, UTC
             "rename_fields": {
@@ -344,6 +382,7 @@ LOGGING = {
             "formatter": "json",
             "filters": ["request_id"],
         },
+        "null": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -351,8 +390,15 @@ LOGGING = {
         # One line per HTTP request to a GP practice is noise; failures are logged by us.
         "httpx": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
-        # Request lines come from portal.middleware, without query strings.
-        "django.server": {"level": "WARNING"},
+        # Django's own defaults (DEFAULT_LOGGING) gave the "django" logger a second console
+        # handler (plain text, with DEBUG) and mail to ADMINS: every line twice on the console,
+        # and tracebacks with request data (a BSN) by e-mail. One handler: the JSON console.
+        "django": {"handlers": [], "level": "INFO"},
+        # A refused request: one line with its reason, no traceback (portal/logging.py).
+        "django.request": {"filters": ["forbidden_as_one_line"]},
+        # Request lines come from portal.middleware, without query strings; runserver's own
+        # (with the query string, which may hold a BSN) are dropped.
+        "django.server": {"handlers": ["null"], "propagate": False},
     },
 }
 
