@@ -14,7 +14,7 @@ from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
 from consent.models import Encounter
 from portal.access import SESSION_MEMBERSHIP
-from portal.middleware import SESSION_STARTED
+from portal.middleware import SESSION_STARTED, client_address
 from portal.models import Membership
 from portal.triage.search import encounters_end
 
@@ -40,6 +40,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts of healthcare staff are issued by an administrator who
         # checked the person's registration; nobody signs themselves up.
         return False
+
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits key on this: the one client address of the portal
+        # (X-Forwarded-For only from TRUSTED_PROXIES), not the proxy's own address.
+        return client_address(request)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         from portal.middleware import first_enrolment  # noqa: PLC0415

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 import time
@@ -20,10 +21,40 @@ from audit import context as request_context
 logger = logging.getLogger("portal.request")
 
 
+# Headers that only a trusted proxy may set. From anyone else they are removed before
+# anything reads them: X-Forwarded-Proto would make Django believe the request came over
+# https (SECURE_PROXY_SSL_HEADER), X-Forwarded-For would name another client.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_SSL_CLIENT_CERT",
+    "HTTP_X_SSL_CLIENT_VERIFY",
+)
+
+
+def from_trusted_proxy(request) -> bool:
+    """Sent by our TLS proxy: from one of TRUSTED_PROXIES and, where a PROXY_SECRET is
+    configured, carrying it (any other process on the proxy's host lacks it)."""
+    if request.META.get("REMOTE_ADDR", "") not in settings.TRUSTED_PROXIES:
+        return False
+    if not settings.PROXY_SECRET:
+        return True
+    sent = request.META.get(settings.PROXY_SECRET_HEADER, "")
+    return hmac.compare_digest(sent.encode(), settings.PROXY_SECRET.encode())
+
+
+def via_trusted_proxy(request) -> bool:
+    """Decided once per request, by RequestContextMiddleware (which then drops the secret)."""
+    trusted = getattr(request, "via_trusted_proxy", None)
+    return from_trusted_proxy(request) if trusted is None else trusted
+
+
 def client_address(request) -> str:
-    """The client's address; X-Forwarded-For only when a trusted proxy sent it."""
+    """The client's address, for the ledger, allauth and axes alike (the one place):
+    X-Forwarded-For only when a trusted proxy sent it."""
     remote = request.META.get("REMOTE_ADDR", "")
-    if remote in settings.TRUSTED_PROXIES:
+    if via_trusted_proxy(request):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         # The proxy appends the address it saw: the last entry is its own view.
         candidate = forwarded.split(",")[-1].strip() if forwarded else ""
@@ -46,6 +77,11 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
+        request.via_trusted_proxy = from_trusted_proxy(request)
+        request.META.pop(settings.PROXY_SECRET_HEADER, None)  # read once, kept nowhere
+        if not request.via_trusted_proxy:
+            for header in PROXY_HEADERS:
+                request.META.pop(header, None)
         token = request_context.set_current(
             request_context.RequestContext(
                 request_id=get_guid() or "",

@@ -219,6 +219,21 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"login": "portal.forms.LoginForm"}
 ACCOUNT_SESSION_REMEMBER = False
+# Accounts are issued and reset by the organisation: no self-service password reset,
+# sign-up or e-mail flows (portal/urls.py answers 404 for them). Mail is still
+# configured for what may send it later: the console in development, SMTP otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "spoedinzage@localhost")
 # allauth's own limit on failed logins would lock a username from everywhere;
 # django-axes locks username + address instead (below). allauth keeps a per-address cap.
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip"}
@@ -258,6 +273,17 @@ AUTH_PASSWORD_VALIDATORS = [
 UZI_CA_CERTS_FILE = os.environ.get("UZI_CA_CERTS_FILE", "")
 UZI_CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"  # nginx: $ssl_client_escaped_cert
 UZI_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"  # nginx: $ssl_client_verify
+# The proxy->app hop is authenticated: the proxy adds this secret to every request
+# (deploy/nginx.conf), and the portal believes the proxy's headers (client address,
+# https, the card) only with it. Any other local process that can reach the app does
+# not know it. Without it no UZI-pas is accepted.
+PROXY_SECRET = os.environ.get("PROXY_SECRET", "")
+PROXY_SECRET_HEADER = "HTTP_X_PROXY_SECRET"  # noqa: S105 (a header name; nginx sets it)
+if UZI_CA_CERTS_FILE and len(PROXY_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "UZI_CA_CERTS_FILE is set but PROXY_SECRET is not (or shorter than 32 characters): "
+        "the UZI-pas login needs the secret that the TLS proxy adds to each request."
+    )
 
 # --- Triage -------------------------------------------------------------------------
 TRIAGE_PATIENTS_PER_HOUR = int(os.environ.get("TRIAGE_PATIENTS_PER_HOUR", "30"))

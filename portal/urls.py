@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from portal import views
+from portal.admin_site import route_admin_through_allauth
 
 # The admin signs in through allauth like everyone else (one login, one
-# lockout, one second factor), not through its own form.
-admin.site.login = login_required(admin.site.login)
+# lockout, one second factor, one LOGIN event), never through its own form.
+route_admin_through_allauth(admin.site)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,21 @@ urlpatterns = [
     path("organisatie/", views.choose_organisation, name="choose_organisation"),
     path("triage/", include("portal.triage.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
+    # Accounts are issued and reset by the organisation: allauth's self-service flows
+    # (sign-up, password reset by e-mail, e-mail management) do not exist here.
+    *(
+        path(f"accounts/{route}", views.not_offered)
+        for route in (
+            "signup/",
+            "password/reset/",
+            "password/set/",
+            "email/",
+            "confirm-email/",
+            "login/code/confirm/",
+            "reauthenticate/code/",
+        )
+    ),
+    re_path(r"^accounts/(password/reset/key|confirm-email)/", views.not_offered),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

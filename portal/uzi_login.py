@@ -12,13 +12,14 @@ from audit.actors import Actor
 from audit.models import Action, EventType, Outcome, Purpose
 from audit.services import access_event_record
 from portal.access import SESSION_MEMBERSHIP
+from portal.middleware import via_trusted_proxy
 from portal.models import Membership
 from portal.services import uzi_card_membership
 from portal.uzi import UziCard, UziCardRefused, certificate_from_header, read_card, trusted_cas
 
 
 def uzi_card_for_request(request) -> tuple[UziCard, Membership]:
-    if request.META.get("REMOTE_ADDR") not in settings.TRUSTED_PROXIES:
+    if not settings.PROXY_SECRET or not via_trusted_proxy(request):
         raise UziCardRefused(
             "no_proxy",
             _(

@@ -7,7 +7,7 @@ import logging
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -111,12 +111,17 @@ def set_language(request):
 
 @public
 @never_cache
+@require_http_methods(["GET", "POST"])
 def uzi_login(request):
     """Log in with a UZI-pas: the TLS proxy verified the card and forwards its certificate.
 
-    Believed only from a trusted proxy that says it verified the client. The card
-    and its PIN are two factors: no TOTP is asked.
+    Believed only from a trusted proxy that proves itself with PROXY_SECRET and says it
+    verified the client. The card and its PIN are two factors: no TOTP is asked. Only by
+    POST from the login page's button (with its CSRF token): a plain GET — a link, an
+    image, a script on the same host — signs nobody in.
     """
+    if request.method != "POST":
+        return redirect("account_login")
     try:
         card, membership = uzi_card_for_request(request)
     except UziCardRefused as refusal:
@@ -124,6 +129,12 @@ def uzi_login(request):
         return render(request, "account/uzi_refused.html", {"reason": refusal.reason}, status=403)
     uzi_login_accepted(request, card=card, membership=membership)
     return redirect("home")
+
+
+@public
+def not_offered(request, *args, **kwargs):
+    """allauth flows the portal switches off: a plain 404, for anyone, by any method."""
+    raise Http404("not offered: accounts are issued by the organisation")
 
 
 def permission_denied(request, exception=None):

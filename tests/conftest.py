@@ -50,6 +50,7 @@ def _empty_ledger() -> None:
             cursor.execute("DELETE FROM audit_accessevent")
             cursor.execute("DELETE FROM audit_ledgercheckpoint")
             cursor.execute("DELETE FROM consent_consentregistration")
+            cursor.execute("DELETE FROM consent_misusealert")
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +67,23 @@ def _ledger_emptied_after_committed_tests(request):
     request.getfixturevalue("transactional_db")
     yield
     _empty_ledger()
+
+
+def forget_rate_limits() -> None:
+    """allauth keeps its rate-limit history in the cache (Redis), which outlives each
+    test's database: one test's failed logins must not throttle the next test."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(
+        client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*:allauth:rl:*")
+    )
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_forgotten():
+    yield
+    forget_rate_limits()
 
 
 @pytest.fixture(autouse=True)

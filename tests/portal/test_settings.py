@@ -90,3 +90,11 @@ def test_a_nesting_limit_beyond_what_the_sources_can_be_written_with_is_refused(
     result = run_settings(tmp_path, DEBUG="1", SUMMARY_MAX_DEPTH="300")
     assert result.returncode != 0
     assert "SUMMARY_MAX_DEPTH must be between 2 and 250" in result.stderr.splitlines()[-1]
+
+
+def test_a_uzi_ca_bundle_without_a_proxy_secret_refuses_to_start(tmp_path):
+    result = run_settings(tmp_path, DEBUG="1", UZI_CA_CERTS_FILE="/etc/uzi.pem", PROXY_SECRET="")
+    assert result.returncode != 0
+    assert "PROXY_SECRET" in result.stderr
+    ok = run_settings(tmp_path, DEBUG="1", UZI_CA_CERTS_FILE="/etc/uzi.pem", PROXY_SECRET="s" * 32)
+    assert ok.returncode == 0, ok.stderr

@@ -43,10 +43,27 @@ def test_every_endpoint_declares_its_access_policy():
     assert unprotected == [], "endpoints without an access policy:\n" + "\n".join(unprotected)
 
 
-def test_only_the_health_check_the_language_switch_and_the_uzi_login_are_public():
+def test_only_the_health_check_the_language_switch_the_uzi_login_and_404s_are_public():
     public = sorted(
         route
         for route, callback in walk(get_resolver().url_patterns)
         if policy_of(callback) == "public"
     )
-    assert public == ["accounts/uzi/", "healthz", "i18n/setlang/"]
+    assert public == [
+        "^accounts/(password/reset/key|confirm-email)/",
+        "accounts/confirm-email/",
+        "accounts/email/",
+        "accounts/login/code/confirm/",
+        "accounts/password/reset/",
+        "accounts/password/set/",
+        "accounts/reauthenticate/code/",
+        "accounts/signup/",
+        "accounts/uzi/",
+        "healthz",
+        "i18n/setlang/",
+    ]
+    # The switched-off allauth flows are public only to say 404 to everyone.
+    for route, callback in walk(get_resolver().url_patterns):
+        if route.startswith(("accounts/", "^accounts/")) and route != "accounts/uzi/":
+            if policy_of(callback) == "public":
+                assert callback.__name__ == "not_offered", route

@@ -11,6 +11,7 @@ from tests.uzi_certs import NOW, TestCA, as_header
 
 pytestmark = pytest.mark.django_db
 PROXY = "10.0.0.2"
+PROXY_SECRET = "proxy-secret-for-tests-only-0123456789abcdef"
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def ca(tmp_path, settings):
     bundle.write_bytes(authority.pem())
     settings.UZI_CA_CERTS_FILE = str(bundle)
     settings.TRUSTED_PROXIES = [PROXY]
+    settings.PROXY_SECRET = PROXY_SECRET
     return authority
 
 
@@ -34,10 +36,11 @@ def nurse():
     )
 
 
-def present(client, certificate, *, address=PROXY, verified="SUCCESS"):
-    return client.get(
+def present(client, certificate, *, address=PROXY, verified="SUCCESS", secret=PROXY_SECRET):
+    return client.post(
         "/accounts/uzi/",
         REMOTE_ADDR=address,
+        HTTP_X_PROXY_SECRET=secret,
         HTTP_X_SSL_CLIENT_VERIFY=verified,
         HTTP_X_SSL_CLIENT_CERT=as_header(certificate),
     )
@@ -134,3 +137,38 @@ def test_the_certificate_is_believed_only_from_the_proxy_that_verified_it(
     response = present(client, ca.card(), address=address, verified=verified)
     assert response.status_code == 403
     assert refused_event().detail["refused"] == code
+
+
+def test_a_process_at_the_proxys_address_without_the_proxy_secret_is_refused(client, ca, nurse):
+    # Any local process can reach the app from 127.0.0.1; only the proxy knows the secret.
+    response = present(client, ca.card(), secret="guessed")
+    assert response.status_code == 403
+    assert refused_event().detail["refused"] == "no_proxy"
+    assert client.get("/").status_code == 302  # not logged in
+
+
+def test_without_a_configured_proxy_secret_no_card_is_accepted(client, ca, nurse, settings):
+    settings.PROXY_SECRET = ""
+    response = present(client, ca.card(), secret="")
+    assert response.status_code == 403
+    assert refused_event().detail["refused"] == "no_proxy"
+
+
+def test_a_get_signs_nobody_in(client, ca, nurse):
+    response = client.get(
+        "/accounts/uzi/",
+        REMOTE_ADDR=PROXY,
+        HTTP_X_PROXY_SECRET=PROXY_SECRET,
+        HTTP_X_SSL_CLIENT_VERIFY="SUCCESS",
+        HTTP_X_SSL_CLIENT_CERT=as_header(ca.card()),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert not AccessEvent.objects.filter(event_type=EventType.LOGIN).exists()
+    assert client.get("/").status_code == 302
+
+
+def test_the_login_page_offers_the_card_as_a_form_with_a_csrf_token(client):
+    page = client.get("/accounts/login/").content.decode()
+    card_form = page.split('<form method="post" action="/accounts/uzi/"', 1)[1]
+    assert "csrfmiddlewaretoken" in card_form.split("</form>", 1)[0]
