@@ -34,6 +34,10 @@ class Source(models.TextChoices):
 
 class ConsentRegistration(models.Model):
     patient_bsn = models.CharField(_("patient BSN"), max_length=9)
+    # Known when the registration is made (the point of care found the patient by BSN and
+    # birth date; a GP knows their patient): the search says "refused" only to someone who
+    # gave both, also after the refusal purged the summary. Empty on rows from before.
+    patient_birth_date = models.DateField(_("patient birth date"), null=True, blank=True)
     scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
@@ -128,6 +132,9 @@ class Encounter(models.Model):
     user = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="encounters")
     membership = models.ForeignKey("portal.Membership", on_delete=models.PROTECT)
     patient_bsn = models.CharField(max_length=9)
+    # As the search matched it: a lasting choice made at the point of care is registered
+    # with it (ConsentRegistration.patient_birth_date). Empty on encounters from before.
+    patient_birth_date = models.DateField(null=True, blank=True)
     summary = models.ForeignKey(
         "summaries.Summary", null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -189,22 +196,48 @@ class PointOfCareConsent(models.Model):
 
 
 class MisuseAlert(models.Model):
-    """A signal for the supervisor: e.g. many patients searched in a short time."""
+    """A signal for the supervisor of one organisation: e.g. many patients searched in a
+    short time. One open (unreviewed) alert per user, organisation and rule; later hits
+    update it (consent.alerts.misuse_alert_raise, the one writer). Never deleted: the
+    database refuses it (migration 0006); a reviewed alert stays, and a new hit after the
+    review opens a new one."""
 
     class Kind(models.TextChoices):
         SEARCH_VOLUME = "search_volume", _("Many patients searched in an hour")
+        FAILED_SEARCHES = "failed_searches", _("Many searches that found nobody")
+        ROLE_GRANTED = "role_granted", _("A clinical role was granted")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    created_at = models.DateTimeField()
-    username = models.CharField(max_length=150)
-    user_name = models.CharField(max_length=200)
-    organisation_ura = models.CharField(max_length=8, blank=True)
-    organisation_name = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict)
-    reviewed = models.BooleanField(default=False)
+    kind = models.CharField(_("rule"), max_length=32, choices=Kind.choices)
+    first_seen_at = models.DateTimeField(_("first seen"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+    hits = models.PositiveIntegerField(_("hits"), default=1)
+    username = models.CharField(_("username"), max_length=150)
+    user_name = models.CharField(_("name"), max_length=200)
+    organisation_ura = models.CharField(_("organisation URA"), max_length=8, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    detail = models.JSONField(_("latest detail"), default=dict)
+    reviewed = models.BooleanField(_("reviewed"), default=False)
 
     class Meta:
-        ordering = ["-created_at"]
+        verbose_name = _("misuse alert")
+        verbose_name_plural = _("misuse alerts")
+        ordering = ["-last_seen_at"]
+        constraints = [
+            # The organisation is part of the key: an alert is read by that organisation's
+            # supervisor, and one user may act for two organisations.
+            models.UniqueConstraint(
+                fields=["username", "organisation_ura", "kind"],
+                condition=Q(reviewed=False),
+                name="misusealert_one_open_per_user_rule",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_seen_at__gte=models.F("first_seen_at")),
+                name="misusealert_last_seen_after_first",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation_ura", "last_seen_at"], name="misusealert_org_time")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username}"

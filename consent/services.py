@@ -26,8 +26,13 @@ def consent_register(
     by_representative: bool = False,
     note: str = "",
     at: dt.datetime | None = None,
+    patient_birth_date: dt.date | None = None,
 ) -> ConsentRegistration:
     """Append a registration that succeeds the current one for this patient and scope.
+
+    `patient_birth_date`, when known, is kept with it: the triage search says that a
+    patient refused only to someone who gave the right BSN and birth date, and a refusal
+    purges the summary that had the birth date (portal/triage/search.py).
 
     The current row is locked first, so two registrations at once cannot both
     succeed it (the one-to-one `previous` would refuse the second anyway).
@@ -40,6 +45,7 @@ def consent_register(
     )
     registration = ConsentRegistration.objects.create(
         patient_bsn=patient_bsn,
+        patient_birth_date=patient_birth_date,
         scope=scope,
         decision=decision,
         source=source,

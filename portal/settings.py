@@ -287,6 +287,10 @@ if UZI_CA_CERTS_FILE and len(PROXY_SECRET) < 32:
 
 # --- Triage -------------------------------------------------------------------------
 TRIAGE_PATIENTS_PER_HOUR = int(os.environ.get("TRIAGE_PATIENTS_PER_HOUR", "30"))
+# Searches that found nobody, per user in a sliding hour: beyond it no search, and an alert
+# (guessing a birth date to a BSN fails most of the time). Ten, not fewer: a patient whose
+# practice is not connected is "nobody" too, and a nurse retypes a birth date now and then.
+TRIAGE_FAILED_SEARCHES_PER_HOUR = int(os.environ.get("TRIAGE_FAILED_SEARCHES_PER_HOUR", "10"))
 TRIAGE_ENCOUNTER_MINUTES = int(os.environ.get("TRIAGE_ENCOUNTER_MINUTES", "60"))
 EMERGENCY_ACCESS_MINUTES = int(os.environ.get("EMERGENCY_ACCESS_MINUTES", "60"))
 

@@ -194,6 +194,8 @@ def point_of_care_record(
             actor=actor,
             by_representative=by_representative,
             at=now,
+            # The search matched it: after the purge below, only the registration has it.
+            patient_birth_date=encounter.patient_birth_date,
         )
         if decision == Decision.REFUSAL:
             # A refusing patient's summary is not kept (DOMAIN: the rules).

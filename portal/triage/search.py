@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from audit.actors import Actor
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
 from audit.services import access_event_record
+from consent.alerts import misuse_alert_raise
 from consent.decision import Registered
-from consent.models import Encounter, MisuseAlert, Scope
+from consent.models import ConsentRegistration, Encounter, MisuseAlert, Scope
 from consent.selectors import current_decision_params, current_decision_sql, registered_from
 from portal import rows
 from portal.models import Membership, Organisation
@@ -24,7 +25,9 @@ from summaries.models import Summary
 class Found(StrEnum):
     PATIENT = "patient"
     NOBODY = "nobody"  # no patient with this BSN and birth date
-    REFUSED = "refused"  # the patient registered a refusal: nothing to show, say so
+    # The patient with this BSN and birth date registered a refusal: nothing to show, say
+    # so. Only when both match: for a BSN alone, a refusal is answered as NOBODY.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,12 @@ class SearchResult:
 
 
 class SearchThrottled(Exception):  # noqa: N818
-    """Too many different patients in the last hour: answered 429, and an alert raised."""
+    """Too many different patients, or too many searches that found nobody, in the last
+    hour: answered 429, and an alert raised. `kind` names the rule, `count` what it counted."""
+
+    def __init__(self, kind: MisuseAlert.Kind, count: int) -> None:
+        super().__init__(kind, count)
+        self.kind, self.count = kind, count
 
 
 def requester_scope(membership: Membership) -> Scope:
@@ -45,25 +53,32 @@ def requester_scope(membership: Membership) -> Scope:
 class _Facts:
     recent_patients: int  # different patients this user searched in the last hour
     seen_recently: bool  # this BSN among them
+    failed_recently: int  # this user's searches that found nobody in the last hour
     registered: Registered
-    summary_id: int | None  # only the id, nothing of the content
+    summary_id: int | None  # of the summary with this BSN and birth date; only the id
+    birth_date_registered: bool  # a registration of this BSN was made with this birth date
 
 
-# Everything a search decides on, in one statement: the throttle count over the user's own
-# recent searches (index audit_event_user_time), whether this BSN is among them, the
-# patient's registered decision and the summary id. Read after the user's row lock is held
+# Everything a search decides on, in one statement: the throttle counts over the user's own
+# recent searches, in one pass over them (index audit_event_user_time) — different
+# patients, whether this BSN is among them, and searches that found nobody (a failure
+# without a consent basis: a refusal found has one) — the patient's registered decision, the
+# summary id for this BSN and birth date, and whether a registration was made with this
+# birth date (a refusal purges the summary). Read after the user's row lock is held
 # (_lock_user), so that it sees every search that went before.
 _FACTS_SQL = (
-    "SELECT "  # noqa: S608 (our SQL only)
-    '(SELECT count(DISTINCT a."patient_bsn") FROM "audit_accessevent" a '
-    ' WHERE a."user_username" = u."username" AND a."occurred_at" >= %s '
-    ' AND a."event_type" = %s AND a."patient_bsn" <> \'\'), '
-    '(SELECT count(*) FROM "audit_accessevent" a '
-    ' WHERE a."user_username" = u."username" AND a."occurred_at" >= %s '
-    ' AND a."event_type" = %s AND a."patient_bsn" = %s), '
+    "SELECT c.patients, c.seen, c.failed, "  # noqa: S608 (our SQL only)
     f"{current_decision_sql('%s')}, "
-    '(SELECT s."id" FROM "summaries_summary" s WHERE s."bsn" = %s AND s."birth_date" = %s) '
-    'FROM "portal_user" u WHERE u."id" = %s'
+    '(SELECT s."id" FROM "summaries_summary" s WHERE s."bsn" = %s AND s."birth_date" = %s), '
+    'EXISTS (SELECT 1 FROM "consent_consentregistration" r '
+    ' WHERE r."patient_bsn" = %s AND r."patient_birth_date" = %s) '
+    "FROM (SELECT "
+    ' count(DISTINCT a."patient_bsn") FILTER (WHERE a."patient_bsn" <> \'\') AS patients, '
+    ' count(*) FILTER (WHERE a."patient_bsn" = %s) AS seen, '
+    ' count(*) FILTER (WHERE a."outcome" = %s AND a."consent_basis" = %s) AS failed '
+    ' FROM "portal_user" u JOIN "audit_accessevent" a ON a."user_username" = u."username" '
+    ' AND a."occurred_at" >= %s AND a."event_type" = %s '
+    ' WHERE u."id" = %s) c'
 )
 
 
@@ -82,44 +97,79 @@ def _lock_user(user_id: int) -> None:
 
 
 def _facts(membership: Membership, bsn: str, birth_date: dt.date, now: dt.datetime) -> _Facts:
-    hour_ago = rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1))
-    recent, seen, decision, summary_id = rows.fetch_one(
+    recent, seen, failed, decision, summary_id, birth_date_registered = rows.fetch_one(
         _FACTS_SQL,
         [
-            hour_ago,
-            EventType.PATIENT_SEARCH,
-            hour_ago,
-            EventType.PATIENT_SEARCH,
-            bsn,
             bsn,
             *current_decision_params(requester_scope(membership)),
             bsn,
             rows.param(Summary, "birth_date", birth_date),
+            bsn,
+            rows.param(ConsentRegistration, "patient_birth_date", birth_date),
+            bsn,
+            Outcome.MINOR_FAILURE,
+            ConsentBasis.NONE,
+            rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1)),
+            EventType.PATIENT_SEARCH,
             membership.user_id,
         ],
     )
-    registered = registered_from(decision)
     return _Facts(
         recent_patients=recent,
         seen_recently=seen > 0,
-        registered=registered,
-        summary_id=None if registered is Registered.REFUSAL else summary_id,
+        failed_recently=failed,
+        registered=registered_from(decision),
+        summary_id=summary_id,
+        birth_date_registered=bool(birth_date_registered),
     )
 
 
-def _over_the_limit(facts: _Facts) -> bool:
-    return not facts.seen_recently and facts.recent_patients >= settings.TRIAGE_PATIENTS_PER_HOUR
+def _found(facts: _Facts) -> Found:
+    """What the search may say. Anything about a patient — that they refused, too — only
+    to someone who gave a BSN and the birth date that goes with it (the summary's, or the
+    one a registration was made with): for a BSN alone, a refusal is answered exactly as
+    nobody found, or the BSN would tell it. A refusing patient is never opened."""
+    matched = facts.summary_id is not None or facts.birth_date_registered
+    if facts.registered is Registered.REFUSAL:
+        return Found.REFUSED if matched else Found.NOBODY
+    return Found.NOBODY if facts.summary_id is None else Found.PATIENT
 
 
-def _raise_misuse_alert(actor: Actor, bsn: str, count: int, now: dt.datetime) -> None:
-    MisuseAlert.objects.create(
-        kind=MisuseAlert.Kind.SEARCH_VOLUME,
-        created_at=now,
-        username=actor.username,
-        user_name=actor.name,
-        organisation_ura=actor.organisation_ura,
-        organisation_name=actor.organisation_name,
-        detail={"patients_last_hour": count, "limit": settings.TRIAGE_PATIENTS_PER_HOUR},
+def _limit_reached(facts: _Facts) -> SearchThrottled | None:
+    """Guessing a birth date (or a BSN) fails most of the time: after
+    TRIAGE_FAILED_SEARCHES_PER_HOUR searches that found nobody, no search at all, or the
+    next guess could still open the patient. And no more than TRIAGE_PATIENTS_PER_HOUR
+    different patients (one searched before this hour is not counted again)."""
+    if facts.failed_recently >= settings.TRIAGE_FAILED_SEARCHES_PER_HOUR:
+        return SearchThrottled(MisuseAlert.Kind.FAILED_SEARCHES, facts.failed_recently)
+    if not facts.seen_recently and facts.recent_patients >= settings.TRIAGE_PATIENTS_PER_HOUR:
+        return SearchThrottled(MisuseAlert.Kind.SEARCH_VOLUME, facts.recent_patients)
+    return None
+
+
+# Per rule: the reason in the ledger, the name of what it counts, and the setting of its limit.
+_RULES = {
+    MisuseAlert.Kind.SEARCH_VOLUME: (
+        "search volume",
+        "patients_last_hour",
+        "TRIAGE_PATIENTS_PER_HOUR",
+    ),
+    MisuseAlert.Kind.FAILED_SEARCHES: (
+        "failed searches",
+        "failed_searches_last_hour",
+        "TRIAGE_FAILED_SEARCHES_PER_HOUR",
+    ),
+}
+
+
+def _refuse(actor: Actor, bsn: str, throttled: SearchThrottled, now: dt.datetime) -> None:
+    """The refused search is logged, and counted on the user's open alert for the rule."""
+    reason, counted, limit = _RULES[throttled.kind]
+    misuse_alert_raise(
+        kind=throttled.kind,
+        actor=actor,
+        detail={counted: throttled.count, "limit": getattr(settings, limit)},
+        now=now,
     )
     access_event_record(
         event_type=EventType.ACCESS_DENIED,
@@ -127,7 +177,7 @@ def _raise_misuse_alert(actor: Actor, bsn: str, count: int, now: dt.datetime) ->
         outcome=Outcome.MINOR_FAILURE,
         actor=actor,
         patient_bsn=bsn,
-        detail={"reason": "search volume", "patients_last_hour": count},
+        detail={"reason": reason, counted: throttled.count},
     )
 
 
@@ -156,19 +206,24 @@ def patient_search(
     with transaction.atomic():
         _lock_user(membership.user_id)
         facts = _facts(membership, bsn, birth_date, now)
-        if not _over_the_limit(facts):
-            return _search(membership, actor, bsn, facts, now)
-        _raise_misuse_alert(actor, bsn, facts.recent_patients, now)
-    raise SearchThrottled(facts.recent_patients)  # after the commit: the alert is kept
+        throttled = _limit_reached(facts)
+        if throttled is None:
+            return _search(membership, actor, bsn, birth_date, facts, now)
+        _refuse(actor, bsn, throttled, now)
+    raise throttled  # after the commit: the alert and the refusal's event are kept
 
 
 def _search(
-    membership: Membership, actor: Actor, bsn: str, facts: _Facts, now: dt.datetime
+    membership: Membership,
+    actor: Actor,
+    bsn: str,
+    birth_date: dt.date,
+    facts: _Facts,
+    now: dt.datetime,
 ) -> SearchResult:
     """Inside patient_search's transaction, with the user's row locked."""
-    registered, summary_id = facts.registered, facts.summary_id
-    if registered is Registered.REFUSAL or summary_id is None:
-        found = Found.REFUSED if registered is Registered.REFUSAL else Found.NOBODY
+    found = _found(facts)
+    if found is not Found.PATIENT:
         access_event_record(
             event_type=EventType.PATIENT_SEARCH,
             action=Action.EXECUTE,
@@ -186,7 +241,8 @@ def _search(
         user=membership.user,
         membership=membership,
         patient_bsn=bsn,
-        summary_id=summary_id,
+        patient_birth_date=birth_date,
+        summary_id=facts.summary_id,
         started_at=now,
         expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
     )

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from consent.models import MisuseAlert
 from consent.selectors import policies_at
 from portal.access import Permission, requires
 from portal.triage.forms import PointOfCareForm, SearchForm
@@ -27,8 +28,13 @@ def search(request):
                 birth_date=form.cleaned_data["birth_date"],
                 now=timezone.now(),
             )
-        except SearchThrottled:
-            return render(request, "triage/throttled.html", status=429)
+        except SearchThrottled as throttled:
+            return render(
+                request,
+                "triage/throttled.html",
+                {"failed_searches": throttled.kind == MisuseAlert.Kind.FAILED_SEARCHES},
+                status=429,
+            )
         if result.found is Found.PATIENT:
             return redirect("triage_consent", public_id=result.encounter.public_id)
     return render(request, "triage/search.html", {"form": form, "result": result})

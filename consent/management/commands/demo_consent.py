@@ -44,18 +44,26 @@ class Command(BaseCommand):
                     decision=Decision(choice),
                     source=Source.GP_PRACTICE,
                     actor=gp,
+                    patient_birth_date=birth_date,
                 )
                 if choice == "refusal":
                     summary_purge(bsn=bsn, actor=gp, reason="demo: refusal registered")
             examples.setdefault(choice, (bsn, birth_date.isoformat()))
         refused = (
-            ConsentRegistration.objects.filter(decision=Decision.REFUSAL, successor__isnull=True)
+            ConsentRegistration.objects.filter(
+                decision=Decision.REFUSAL,
+                successor__isnull=True,
+                patient_birth_date__isnull=False,
+            )
             .order_by("patient_bsn")
-            .values_list("patient_bsn", flat=True)
+            .values_list("patient_bsn", "patient_birth_date")
             .first()
         )
-        if refused:  # their summary is gone; any birth date shows the refusal
-            examples["refusal"] = (refused, "(any birth date)")
+        # Their summary is gone; the registration keeps the birth date that the search
+        # needs before it says "refused" (registrations from before it was kept have none).
+        examples.pop("refusal", None)
+        if refused:
+            examples["refusal"] = (refused[0], refused[1].isoformat())
         self.stdout.write("Demo patients to search for (BSN, birth date):")
         for choice, label in (
             ("consent", "registered consent"),
