@@ -27,6 +27,9 @@ class EventType(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logout")
     ADMIN_CHANGE = "admin_change", _("Administrative change")
+    # Access to the log is logged (NEN 7513), and so is reading an account's security settings.
+    ADMIN_READ = "admin_read", _("Logs or security settings read")
+    ROLE_GRANTED = "role_granted", _("Clinical role granted")
     LEDGER_VERIFIED = "ledger_verified", _("Ledger verified")
 
 

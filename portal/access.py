@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from portal import rows
-from portal.models import Membership, Organisation, Role
+from portal.models import CLINICAL_ROLES, Membership, Organisation, Role, holds_admin_rights
 
 SESSION_MEMBERSHIP = "active_membership_id"
 
@@ -47,6 +47,10 @@ GRANTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 def membership_allows(membership: Membership | None, permission: Permission) -> bool:
     if membership is None or not membership.is_active or not membership.user.is_active:
+        return False
+    if membership.role in CLINICAL_ROLES and holds_admin_rights(membership.user):
+        # An account with admin rights reads no patient data, whatever memberships
+        # it was given (Membership.clean refuses them; this holds for older rows too).
         return False
     permissions, kinds = GRANTS.get(membership.role, (frozenset(), frozenset()))
     return permission in permissions and membership.organisation.kind in kinds

@@ -15,7 +15,7 @@ from audit.models import Action, EventType, Purpose
 from audit.services import access_event_record
 
 
-def _actor(request) -> Actor:
+def admin_actor(request) -> Actor:
     from portal.access import active_membership
 
     membership = active_membership(request)
@@ -26,7 +26,7 @@ def _record(request, obj, action: Action, change: object) -> None:
     access_event_record(
         event_type=EventType.ADMIN_CHANGE,
         action=action,
-        actor=_actor(request),
+        actor=admin_actor(request),
         purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
         detail={
             "model": obj._meta.label_lower,
@@ -37,7 +37,55 @@ def _record(request, obj, action: Action, change: object) -> None:
     )
 
 
+# Reading these in the admin is itself an event: access to the log is logged (NEN 7513),
+# and so is looking into anyone's account, second factor or lockouts.
+LOGGED_READS = frozenset(
+    {
+        "audit.accessevent",
+        "audit.ledgercheckpoint",
+        "consent.misusealert",
+        "portal.user",
+        "mfa.authenticator",
+        "account.emailaddress",
+        "axes.accessattempt",
+        "axes.accesslog",
+        "axes.accessfailurelog",
+    }
+)
+
+
+def _record_read(request, model, object_id: str | None) -> None:
+    access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=admin_actor(request),
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={
+            "model": model._meta.label_lower,
+            "object_id": object_id or "",
+            "query": request.GET.urlencode()[:500],
+        },
+    )
+
+
 class LedgeredAdminMixin:
+    def _reading(self, request, object_id: str | None = None) -> None:
+        """Before the page is built: if the read cannot be logged, nothing is shown."""
+        if request.method == "GET" and self.model._meta.label_lower in LOGGED_READS:
+            _record_read(request, self.model, object_id)
+
+    def changelist_view(self, request, extra_context=None):
+        self._reading(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._reading(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._reading(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
         _record(request, obj, Action.CREATE, message)

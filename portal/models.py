@@ -87,6 +87,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+# Roles that reach patient data. An administrator's account (is_staff) never holds one:
+# whoever manages the accounts must not be able to make themselves a reader of summaries.
+CLINICAL_ROLES: frozenset[str] = frozenset({Role.TRIAGE, Role.DOCTOR, Role.GP})
+
+
+def holds_admin_rights(user: User) -> bool:
+    return user.is_staff or user.is_superuser
+
+
 # Which portal roles make sense at which kind of organisation.
 ROLES_BY_KIND: dict[str, frozenset[str]] = {
     Organisation.Kind.HAP: frozenset({Role.TRIAGE, Role.DOCTOR, Role.SUPERVISOR, Role.ADMIN}),
@@ -131,6 +140,15 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} @ {self.organisation.name}"
 
     def clean(self) -> None:
+        if self.user_id and self.role in CLINICAL_ROLES and holds_admin_rights(self.user):
+            raise ValidationError(
+                {
+                    "role": _(
+                        "An administrator's account cannot hold a clinical role: "
+                        "give the person a separate account without admin rights."
+                    )
+                }
+            )
         if self.organisation_id and self.role not in ROLES_BY_KIND[self.organisation.kind]:
             raise ValidationError(
                 {

@@ -1,10 +1,15 @@
-"""Writes and decisions of the portal itself: logging in with a UZI-pas."""
+"""Writes and decisions of the portal itself: roles, and logging in with a UZI-pas."""
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Membership
+from audit.actors import Actor
+from audit.models import Action, EventType, Purpose
+from audit.services import access_event_record
+from portal.models import CLINICAL_ROLES, Membership
 from portal.uzi import UziCard, UziCardRefused
 
 
@@ -42,5 +47,59 @@ def uzi_card_membership(*, card: UziCard) -> Membership:
             "role_mismatch",
             _("The card's role (%(card)s) is not the role registered for you (%(registered)s).")
             % {"card": card.role, "registered": membership.uzi_role_code},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_save(*, membership: Membership, actor: Actor) -> Membership:
+    """Save a membership (validated: Membership.clean). Granting a clinical role — a new
+    one, a change to one, or switching one back on — is a ROLE_GRANTED event and an alert
+    for the supervisor of the organisation the role is at: a role that reads patient data
+    should never appear without someone there seeing it."""
+    from consent.alerts import misuse_alert_raise  # noqa: PLC0415 (consent imports portal)
+    from consent.models import MisuseAlert  # noqa: PLC0415
+
+    membership.full_clean()
+    before = (
+        Membership.objects.filter(pk=membership.pk).values_list("role", "is_active").first()
+        if membership.pk
+        else None
+    )
+    membership.save()
+    granted = (
+        membership.is_active
+        and membership.role in CLINICAL_ROLES
+        and (before is None or before[0] != membership.role or not before[1])
+    )
+    if granted:
+        organisation = membership.organisation
+        detail = {
+            "membership": membership.pk,
+            "username": membership.user.username,
+            "role": membership.role,
+            "uzi_role_code": membership.uzi_role_code,
+            "organisation_ura": organisation.ura,
+            "organisation_agb": organisation.agb,
+            "organisation_name": organisation.name,
+        }
+        access_event_record(
+            event_type=EventType.ROLE_GRANTED,
+            action=Action.UPDATE if before else Action.CREATE,
+            actor=actor,
+            purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+            detail=detail,
+        )
+        # The alert belongs to the organisation where the role now reads patient data.
+        misuse_alert_raise(
+            kind=MisuseAlert.Kind.ROLE_GRANTED,
+            actor=Actor(
+                username=actor.username,
+                name=actor.name,
+                organisation_ura=organisation.ura,
+                organisation_name=organisation.name,
+            ),
+            detail=detail,
+            now=timezone.now(),
         )
     return membership

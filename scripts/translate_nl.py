@@ -318,6 +318,54 @@ NL = {
     "The time for this patient is up. Search again to open them.": "De tijd voor deze patiënt is om. Zoek opnieuw om de patiënt te openen.",
     "The attempt has been noted.": "De poging is vastgelegd.",
     "Search for a patient": "Patiënt zoeken",
+    # Hardening (issue 11)
+    "Logs or security settings read": "Logboek of beveiligingsinstellingen ingezien",
+    "Clinical role granted": "Klinische rol toegekend",
+    "An administrator's account cannot hold a clinical role: "
+    "give the person a separate account without admin rights.": (
+        "Een beheerdersaccount kan geen klinische rol hebben: "
+        "geef de persoon een apart account zonder beheerrechten."
+    ),
+    "This account holds a clinical role: it cannot get admin rights. "
+    "Give the person a separate account for administration.": (
+        "Dit account heeft een klinische rol en kan daarom geen beheerrechten krijgen. "
+        "Geef de persoon een apart account voor beheer."
+    ),
+    "You cannot give yourself a role.": "U kunt uzelf geen rol geven.",
+    "Too many failed attempts: this account is locked for now.": (
+        "Te veel mislukte pogingen: dit account is voorlopig geblokkeerd."
+    ),
+    "Personal info": "Persoonlijke gegevens",
+    "Permissions": "Rechten",
+    "Important dates": "Belangrijke datums",
+    "bearer token": "toegangstoken",
+    "bearer token set": "toegangstoken ingesteld",
+    "The token the practice's FHIR server issued to us. It is stored encrypted and never "
+    "shown again; leave this empty to keep the current one.": (
+        "Het token dat de FHIR-server van de praktijk aan ons heeft uitgegeven. Het wordt "
+        "versleuteld opgeslagen en nooit meer getoond; laat dit veld leeg om het huidige "
+        "te behouden."
+    ),
+    "patient birth date": "geboortedatum patiënt",
+    "Many searches that found nobody": "Veel zoekopdrachten die niemand vonden",
+    "A clinical role was granted": "Er is een klinische rol toegekend",
+    "rule": "regel",
+    "first seen": "eerst gezien",
+    "last seen": "laatst gezien",
+    "hits": "aantal keer",
+    "latest detail": "laatste details",
+    "reviewed": "beoordeeld",
+    "misuse alert": "signalering van misbruik",
+    "misuse alerts": "signaleringen van misbruik",
+    "Too many searches that found nobody": "Te veel zoekopdrachten die niemand vonden",
+    "Many of your searches in the last hour found no patient. To protect patients' data, "
+    "further searches are paused for now; your supervisor has been notified. Check the BSN "
+    "and birth date with the patient, or ask your supervisor.": (
+        "Veel van uw zoekopdrachten in het afgelopen uur vonden geen patiënt. Om de gegevens "
+        "van patiënten te beschermen is zoeken nu even gepauzeerd; uw leidinggevende is op de "
+        "hoogte gebracht. Controleer het BSN en de geboortedatum met de patiënt, of overleg "
+        "met uw leidinggevende."
+    ),
 }
 
 STRING = r'"(?:[^"\\]|\\.)*"\s*'
