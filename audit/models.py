@@ -1,6 +1,7 @@
 """The access ledger: one append-only, hash-chained row per access (NEN 7513).
 
-Rows are written only by ``audit.services.access_event_record``. The database
+Rows are written only by ``audit.services.access_event_record``, called by the one
+function per kind of event in ``audit/events.py``. The database
 rejects UPDATE, DELETE and TRUNCATE (migration 0002); the hash chain makes an
 edit by someone who bypassed that (a superuser disabling the trigger)
 detectable by ``manage.py audit_verify``.

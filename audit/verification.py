@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from audit import events
 from audit.actors import Actor
 from audit.chain import HASHED_FIELDS, ChainWalker, VerifyResult
-from audit.models import AccessEvent, Action, EventType, LedgerCheckpoint, Purpose
-from audit.services import access_event_record
+from audit.models import AccessEvent, LedgerCheckpoint
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +41,7 @@ def ledger_checkpoint(*, result: VerifyResult, actor: Actor) -> LedgerCheckpoint
     if not result.intact:
         raise ValueError("only an intact chain can be anchored")
     checkpoint = LedgerCheckpoint.objects.create(seq=result.head_seq, hash=result.head_hash)
-    access_event_record(
-        event_type=EventType.LEDGER_VERIFIED,
-        action=Action.EXECUTE,
-        actor=actor,
-        purpose_of_use=Purpose.OPERATIONS,
-        detail={"checked": result.checked, "head_seq": result.head_seq},
-    )
+    events.ledger_verified(actor=actor, checked=result.checked, head_seq=result.head_seq)
     # Also into the logs, which are shipped off this machine: an anchor that
     # a database superuser cannot rewrite.
     logger.info(

@@ -7,9 +7,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Purpose
-from audit.services import access_event_record
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
 from consent.selectors import policies_changed
 from portal.identifiers import validate_bsn
@@ -60,19 +59,14 @@ def consent_register(
         by_representative=by_representative,
         note=note,
     )
-    access_event_record(
-        event_type=EventType.CONSENT_REGISTRATION,
-        action=Action.CREATE,
+    events.consent_registered(
         actor=actor,
         patient_bsn=patient_bsn,
-        purpose_of_use=Purpose.TREATMENT,
-        detail={
-            "scope": scope,
-            "decision": decision,
-            "source": source,
-            "by_representative": by_representative,
-            "registration": registration.pk,
-        },
+        scope=scope,
+        decision=decision,
+        source=source,
+        by_representative=by_representative,
+        registration_id=registration.pk,
     )
     return registration
 
@@ -84,11 +78,5 @@ def policy_switch(*, policy: Policy, on: bool, actor: Actor, reason: str) -> Pol
     policy.is_on = on
     policy.save(update_fields=["is_on"])
     transaction.on_commit(policies_changed)
-    access_event_record(
-        event_type=EventType.POLICY_CHANGED,
-        action=Action.UPDATE,
-        actor=actor,
-        purpose_of_use=Purpose.OPERATIONS,
-        detail={"policy": policy.name, "on": on, "reason": reason},
-    )
+    events.policy_switched(actor=actor, policy=policy.name, on=on, reason=reason)
     return policy

@@ -96,17 +96,13 @@ def active_membership(request) -> Membership | None:
 
 def deny(request, reason: str, membership: Membership | None = None) -> PermissionDenied:
     """Log the refusal in the ledger (committed on its own) and return the exception to raise."""
+    from audit import events
     from audit.actors import Actor
-    from audit.models import Action, EventType, Outcome, Purpose
-    from audit.services import access_event_record
 
-    access_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        action=Action.EXECUTE,
-        outcome=Outcome.MINOR_FAILURE,
+    events.access_denied(
         actor=Actor.for_membership(membership) if membership else Actor.for_user(request.user),
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail={"reason": reason, "path": request.path},
+        reason=reason,
+        path=request.path,
     )
     return PermissionDenied(reason)
 

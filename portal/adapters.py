@@ -9,30 +9,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 from django.utils import timezone
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Outcome, Purpose
-from audit.services import access_event_record
 from consent.models import Encounter
 from portal.access import SESSION_MEMBERSHIP
 from portal.middleware import SESSION_STARTED, client_address
 from portal.models import Membership
 from portal.triage.search import encounters_end
-
-
-def _record(
-    event_type: EventType,
-    actor: Actor,
-    outcome: Outcome = Outcome.SUCCESS,
-    detail: dict | None = None,
-) -> None:
-    access_event_record(
-        event_type=event_type,
-        action=Action.EXECUTE,
-        outcome=outcome,
-        actor=actor,
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail=detail,
-    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -65,10 +48,9 @@ class AccountAdapter(DefaultAccountAdapter):
             .select_related("organisation", "user")
             .first()
         )
-        _record(
-            EventType.LOGIN,
-            Actor.for_membership(membership) if membership else Actor.for_user(user),
-            detail=request.session.get("uzi_card") or {"method": "password+second factor"},
+        events.login_succeeded(
+            actor=Actor.for_membership(membership) if membership else Actor.for_user(user),
+            method=request.session.get("uzi_card") or {"method": "password+second factor"},
         )
 
     @transaction.atomic
@@ -76,7 +58,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if request.user.is_authenticated:
             # "user" (the logout button), "idle" or "shift" (portal.middleware).
             reason = getattr(request, "logout_reason", "user")
-            _record(EventType.LOGOUT, Actor.for_user(request.user), detail={"reason": reason})
+            events.logged_out(actor=Actor.for_user(request.user), reason=reason)
             # The access grant for a patient ends with the session.
             encounters_end(user=request.user, reason=Encounter.Ended.LOGOUT, now=timezone.now())
         super().logout(request)
@@ -84,8 +66,4 @@ class AccountAdapter(DefaultAccountAdapter):
     def authentication_failed(self, request, **credentials: Any) -> None:
         super().authentication_failed(request, **credentials)
         attempted = str(credentials.get("username") or credentials.get("login") or "")[:150]
-        _record(
-            EventType.LOGIN_FAILED,
-            Actor(username=attempted, name=""),
-            outcome=Outcome.MINOR_FAILURE,
-        )
+        events.login_failed(actor=Actor(username=attempted, name=""))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Purpose
-from audit.services import access_event_record
+from audit.models import Action
 
 
 def admin_actor(request) -> Actor:
@@ -23,17 +23,13 @@ def admin_actor(request) -> Actor:
 
 
 def _record(request, obj, action: Action, change: object) -> None:
-    access_event_record(
-        event_type=EventType.ADMIN_CHANGE,
-        action=action,
+    events.admin_changed(
         actor=admin_actor(request),
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail={
-            "model": obj._meta.label_lower,
-            "object_id": str(obj.pk),
-            "object": str(obj)[:200],
-            "change": change if isinstance(change, list) else str(change),
-        },
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        label=str(obj),
+        change=change,
     )
 
 
@@ -55,16 +51,11 @@ LOGGED_READS = frozenset(
 
 
 def _record_read(request, model, object_id: str | None) -> None:
-    access_event_record(
-        event_type=EventType.ADMIN_READ,
-        action=Action.READ,
+    events.admin_read(
         actor=admin_actor(request),
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail={
-            "model": model._meta.label_lower,
-            "object_id": object_id or "",
-            "query": request.GET.urlencode()[:500],
-        },
+        model=model._meta.label_lower,
+        object_id=object_id or "",
+        query=request.GET.urlencode(),
     )
 
 

@@ -6,9 +6,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Outcome, Purpose
-from audit.services import access_event_record
 
 
 class LoginForm(AllauthLoginForm):
@@ -46,11 +45,7 @@ class SecondFactorForm(AuthenticateForm):
         user_login_failed.send(
             sender=type(self), credentials=self._credentials(), request=context.request
         )
-        access_event_record(
-            event_type=EventType.LOGIN_FAILED,
-            action=Action.EXECUTE,
-            outcome=Outcome.MINOR_FAILURE,
+        events.login_failed(
             actor=Actor.for_user(self.user),
-            purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
             detail={"step": "second factor", "authenticator": authenticator.type},
         )

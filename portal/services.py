@@ -6,9 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Purpose
-from audit.services import access_event_record
 from portal.models import CLINICAL_ROLES, Membership
 from portal.uzi import UziCard, UziCardRefused
 
@@ -83,13 +82,7 @@ def membership_save(*, membership: Membership, actor: Actor) -> Membership:
             "organisation_agb": organisation.agb,
             "organisation_name": organisation.name,
         }
-        access_event_record(
-            event_type=EventType.ROLE_GRANTED,
-            action=Action.UPDATE if before else Action.CREATE,
-            actor=actor,
-            purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-            detail=detail,
-        )
+        events.role_granted(actor=actor, created=before is None, membership=detail)
         # The alert belongs to the organisation where the role now reads patient data.
         misuse_alert_raise(
             kind=MisuseAlert.Kind.ROLE_GRANTED,

@@ -8,9 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Outcome, Purpose
-from audit.services import access_event_record
 from portal.access import SESSION_MEMBERSHIP
 from portal.middleware import via_trusted_proxy
 from portal.models import Membership
@@ -63,10 +62,7 @@ def uzi_login_accepted(request, *, card: UziCard, membership: Membership) -> Non
 
 def uzi_login_refused(request, refusal: UziCardRefused) -> None:
     card = getattr(refusal, "card", None)
-    access_event_record(
-        event_type=EventType.LOGIN_FAILED,
-        action=Action.EXECUTE,
-        outcome=Outcome.MINOR_FAILURE,
+    events.login_failed(
         actor=Actor(
             username="",
             name="",
@@ -74,6 +70,5 @@ def uzi_login_refused(request, refusal: UziCardRefused) -> None:
             role_code=card.role if card else "",
             organisation_ura=card.subscriber if card else "",
         ),
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
         detail=_card_detail(card, refusal),
     )

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Outcome, Purpose
-from audit.services import access_event_record
+from audit.models import EventType
 from consent.models import Decision, Encounter, PointOfCareConsent, Scope, Source
 from consent.selectors import current_decision_params, current_decision_sql
 from consent.services import consent_register
@@ -106,13 +106,11 @@ def _refused(
     """An attempt on an encounter that is not (or no longer) the user's to use — an old
     link, another user's, a guess — is itself an access event: misuse is looked for there.
     `reason` goes to the ledger; `message` to the user."""
-    access_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        action=Action.READ,
-        outcome=Outcome.MINOR_FAILURE,
+    events.access_denied(
         actor=Actor.for_membership(membership),
+        reason=reason,
         patient_bsn=patient_bsn,
-        detail={"reason": reason, "encounter": str(public_id)},
+        encounter=public_id,
     )
     return Refusal(message)
 
@@ -162,25 +160,16 @@ def point_of_care_record(
     if answer == PointOfCareConsent.Answer.CANNOT_CONSENT:
         limit = now + dt.timedelta(minutes=settings.EMERGENCY_ACCESS_MINUTES)
         Encounter.objects.filter(pk=encounter.pk, expires_at__gt=limit).update(expires_at=limit)
-    access_event_record(
-        event_type=EVENT_FOR_ANSWER[answer],
-        action=Action.CREATE,
-        outcome=Outcome.SUCCESS,
+    events.point_of_care_answered(
         actor=actor,
         patient_bsn=encounter.patient_bsn,
-        purpose_of_use=Purpose.EMERGENCY_TREATMENT
-        if answer == PointOfCareConsent.Answer.CANNOT_CONSENT
-        else Purpose.TREATMENT,
-        detail={
-            "encounter": str(encounter.public_id),
-            "by_representative": by_representative,
-            "representative": representative[:200] if by_representative else "",
-            "indications": sorted(indications or []),
-            "emergency_reason": emergency_reason,
-            "register_lasting": register_lasting,
-            # Emergency access is reviewed by the supervisor and shown to the patient.
-            "needs_review": answer == PointOfCareConsent.Answer.CANNOT_CONSENT,
-        },
+        event_type=EVENT_FOR_ANSWER[answer],
+        encounter=encounter.public_id,
+        by_representative=by_representative,
+        representative=representative,
+        indications=list(indications or []),
+        emergency_reason=emergency_reason,
+        register_lasting=register_lasting,
     )
     if register_lasting and answer != PointOfCareConsent.Answer.CANNOT_CONSENT:
         decision = (

@@ -10,9 +10,9 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import connection, transaction
 
+from audit import events
 from audit.actors import Actor
-from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
-from audit.services import access_event_record
+from audit.models import AccessEvent, ConsentBasis, EventType, Outcome
 from consent.alerts import misuse_alert_raise
 from consent.decision import Registered
 from consent.models import ConsentRegistration, Encounter, MisuseAlert, Scope
@@ -171,13 +171,8 @@ def _refuse(actor: Actor, bsn: str, throttled: SearchThrottled, now: dt.datetime
         detail={counted: throttled.count, "limit": getattr(settings, limit)},
         now=now,
     )
-    access_event_record(
-        event_type=EventType.ACCESS_DENIED,
-        action=Action.EXECUTE,
-        outcome=Outcome.MINOR_FAILURE,
-        actor=actor,
-        patient_bsn=bsn,
-        detail={"reason": reason, counted: throttled.count},
+    events.access_denied(
+        actor=actor, reason=reason, patient_bsn=bsn, counts={counted: throttled.count}
     )
 
 
@@ -224,16 +219,11 @@ def _search(
     """Inside patient_search's transaction, with the user's row locked."""
     found = _found(facts)
     if found is not Found.PATIENT:
-        access_event_record(
-            event_type=EventType.PATIENT_SEARCH,
-            action=Action.EXECUTE,
-            outcome=Outcome.MINOR_FAILURE,
+        events.patient_searched(
             actor=actor,
             patient_bsn=bsn,
-            consent_basis=ConsentBasis.REGISTERED_REFUSAL
-            if found is Found.REFUSED
-            else ConsentBasis.NONE,
-            detail={"found": found},
+            found=found,
+            registered_refusal=found is Found.REFUSED,
         )
         return SearchResult(found)
     encounter = Encounter(
@@ -248,12 +238,7 @@ def _search(
     )
     # Opening a patient closes the previous one: in the same statement (one round trip).
     rows.insert(encounter, first=_encounters_end_statement(membership.user, now))
-    access_event_record(
-        event_type=EventType.PATIENT_SEARCH,
-        action=Action.EXECUTE,
-        actor=actor,
-        patient_bsn=bsn,
-        purpose_of_use=Purpose.TREATMENT,
-        detail={"found": Found.PATIENT, "encounter": str(encounter.public_id)},
+    events.patient_searched(
+        actor=actor, patient_bsn=bsn, found=Found.PATIENT, encounter=encounter.public_id
     )
     return SearchResult(Found.PATIENT, encounter)

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Outcome, Purpose
-from audit.services import access_event_record, access_event_record_reading
 from consent.decision import (
     Answer,
     ConsentDecision,
@@ -125,31 +124,26 @@ def summary_for_view(
     that transaction commits."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
-    detail = {"encounter": str(encounter.public_id), "reason": decision.reason}
     if not decision.allowed:
-        access_event_record(
-            event_type=EventType.ACCESS_DENIED,
-            action=Action.READ,
-            outcome=Outcome.MINOR_FAILURE,
+        events.access_denied(
             actor=actor,
+            reason=decision.reason,
             patient_bsn=encounter.patient_bsn,
+            encounter=encounter.public_id,
+            reading=True,
             consent_basis=decision.basis,
             consent_policy=decision.policy,
-            detail=detail,
         )
         return SummaryView(decision, None, encounter)
     # Read by the statement that logs the view (audit.services): no summary without its event.
-    _, row = access_event_record_reading(
-        _summary_read(encounter),
-        event_type=EventType.SUMMARY_VIEW,
-        action=Action.READ,
+    row = events.summary_viewed(
         actor=actor,
         patient_bsn=encounter.patient_bsn,
+        encounter=encounter.public_id,
+        reason=decision.reason,
         consent_basis=decision.basis,
         consent_policy=decision.policy,
-        purpose_of_use=Purpose.EMERGENCY_TREATMENT
-        if decision.outcome is DecisionOutcome.ALLOW_EMERGENCY
-        else Purpose.TREATMENT,
-        detail=detail,
+        emergency=decision.outcome is DecisionOutcome.ALLOW_EMERGENCY,
+        read=_summary_read(encounter),
     )
     return SummaryView(decision, _summary_from(row), encounter)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Purpose
-from audit.services import access_event_record
 from summaries.models import GpPractice
 from summaries.tokens import TokenUnreadable
 
@@ -35,13 +34,7 @@ def practice_add(
         practice.next_pull_at = timezone.now()
     practice.full_clean()
     practice.save()
-    access_event_record(
-        event_type=EventType.ADMIN_CHANGE,
-        action=Action.CREATE if created else Action.UPDATE,
-        actor=actor,
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail={"object": "gp_practice", "agb": agb, "ura": ura, "name": name, "url": url},
-    )
+    events.practice_saved(actor=actor, created=created, agb=agb, ura=ura, name=name, url=url)
     return practice, created
 
 
@@ -61,13 +54,7 @@ def practice_tokens_rotate(*, actor: Actor) -> int:
         except TokenUnreadable as exc:
             raise TokenUnreadable(f"AGB {practice.agb}: {exc}") from None
     GpPractice.objects.bulk_update(practices, ["token"])
-    access_event_record(
-        event_type=EventType.ADMIN_CHANGE,
-        action=Action.UPDATE,
-        actor=actor,
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail={"object": "gp_practice", "tokens_reencrypted": len(practices)},
-    )
+    events.practice_tokens_reencrypted(actor=actor, count=len(practices))
     return len(practices)
 
 

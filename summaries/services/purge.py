@@ -7,9 +7,8 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
+from audit import events
 from audit.actors import Actor
-from audit.models import Action, EventType, Purpose
-from audit.services import access_event_record
 from summaries.models import QuarantinedItem, Summary
 from summaries.services.store_lock import store_lock_exclusive
 
@@ -41,12 +40,11 @@ def summary_purge(*, bsn: str, actor: Actor, reason: str) -> bool:
             reason=Concat(F("reason"), Value(f"; payload dropped: {reason}")),
         )
     )
-    access_event_record(
-        event_type=EventType.SUMMARY_PURGED,
-        action=Action.DELETE,
+    events.summary_purged(
         actor=actor,
         patient_bsn=bsn,
-        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
-        detail={"reason": reason, "existed": bool(deleted), "quarantine_dropped": dropped},
+        reason=reason,
+        existed=bool(deleted),
+        quarantine_dropped=dropped,
     )
     return bool(deleted)

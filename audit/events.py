@@ -1,0 +1,325 @@
+"""One function per kind of ledger event: call sites never assemble an event themselves.
+
+Each function names what happened in the domain's words and takes typed keyword
+arguments; it fills in the NEN 7513 fields (action, outcome, purpose of use) that belong
+to that kind of event, and appends it through the one writer
+(`audit.services.access_event_record`), inside the caller's transaction: an event that
+cannot be written fails the caller's action. The request context (client address,
+session, request id, start time) comes from `audit.context`.
+
+`detail` keys are part of the ledger's contract (the patient's view, the supervisors'
+pages and the tests read them): change them here only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from audit.actors import Actor
+from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
+from audit.services import access_event_record, access_event_record_reading
+
+# --- Signing in and out -----------------------------------------------------------------
+
+
+def login_succeeded(*, actor: Actor, method: dict[str, Any]) -> AccessEvent:
+    """`method`: how — {"method": "password+second factor"} or the UZI-pas card's fields."""
+    return access_event_record(
+        event_type=EventType.LOGIN,
+        action=Action.EXECUTE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail=method,
+    )
+
+
+def login_failed(*, actor: Actor, detail: dict[str, Any] | None = None) -> AccessEvent:
+    """A wrong password (actor: the username tried), a wrong second-factor code
+    (detail: step, authenticator) or a refused UZI-pas (detail: the card, why)."""
+    return access_event_record(
+        event_type=EventType.LOGIN_FAILED,
+        action=Action.EXECUTE,
+        outcome=Outcome.MINOR_FAILURE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail=detail,
+    )
+
+
+def logged_out(*, actor: Actor, reason: str) -> AccessEvent:
+    """`reason`: "user" (the logout button), "idle" or "shift" (the session limits)."""
+    return access_event_record(
+        event_type=EventType.LOGOUT,
+        action=Action.EXECUTE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"reason": reason},
+    )
+
+
+# --- Refusals -------------------------------------------------------------------------------
+
+
+def access_denied(
+    *,
+    actor: Actor,
+    reason: str,
+    path: str | None = None,
+    patient_bsn: str = "",
+    encounter: uuid.UUID | None = None,
+    counts: dict[str, int] | None = None,
+    reading: bool = False,
+    consent_basis: ConsentBasis = ConsentBasis.NONE,
+    consent_policy: str = "",
+) -> AccessEvent:
+    """Something asked for was refused: a role without the permission (`path`), an
+    encounter not the user's (`encounter`), a throttle (`counts`: what it counted), a
+    summary the consent decision does not allow (`reading`, with the basis it weighed).
+    Refused patient data is a refused read; anything else a refused execution."""
+    detail: dict[str, Any] = {"reason": reason}
+    if path is not None:
+        detail["path"] = path
+    if encounter is not None:
+        detail["encounter"] = str(encounter)
+    if counts:
+        detail.update(counts)
+    return access_event_record(
+        event_type=EventType.ACCESS_DENIED,
+        action=Action.READ if reading or encounter is not None else Action.EXECUTE,
+        outcome=Outcome.MINOR_FAILURE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        consent_basis=consent_basis,
+        consent_policy=consent_policy,
+        purpose_of_use=Purpose.TREATMENT if patient_bsn else Purpose.SYSTEM_ADMINISTRATION,
+        detail=detail,
+    )
+
+
+# --- Triage: search, consent at the point of care, the summary ------------------------------
+
+
+def patient_searched(
+    *,
+    actor: Actor,
+    patient_bsn: str,
+    found: str,
+    encounter: uuid.UUID | None = None,
+    registered_refusal: bool = False,
+) -> AccessEvent:
+    """One search by BSN + birth date. `found`: "patient" (an encounter opened), "nobody",
+    or "refused" (BSN and birth date matched a patient who registered a refusal)."""
+    detail: dict[str, Any] = {"found": found}
+    if encounter is not None:
+        detail["encounter"] = str(encounter)
+    return access_event_record(
+        event_type=EventType.PATIENT_SEARCH,
+        action=Action.EXECUTE,
+        outcome=Outcome.SUCCESS if encounter is not None else Outcome.MINOR_FAILURE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        consent_basis=ConsentBasis.REGISTERED_REFUSAL if registered_refusal else ConsentBasis.NONE,
+        purpose_of_use=Purpose.TREATMENT,
+        detail=detail,
+    )
+
+
+def point_of_care_answered(
+    *,
+    actor: Actor,
+    patient_bsn: str,
+    event_type: EventType,
+    encounter: uuid.UUID,
+    by_representative: bool,
+    representative: str,
+    indications: list[str],
+    emergency_reason: str,
+    register_lasting: bool,
+) -> AccessEvent:
+    """The patient's answer at the point of care: CONSENT_RECORDED, CONSENT_REFUSED or
+    EMERGENCY_ACCESS (the patient cannot answer). Emergency access is for emergency
+    treatment and is reviewed by the supervisor and shown to the patient."""
+    emergency = event_type == EventType.EMERGENCY_ACCESS
+    if event_type not in (
+        EventType.CONSENT_RECORDED,
+        EventType.CONSENT_REFUSED,
+        EventType.EMERGENCY_ACCESS,
+    ):
+        raise ValueError(f"{event_type} is not an answer at the point of care")
+    return access_event_record(
+        event_type=event_type,
+        action=Action.CREATE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.EMERGENCY_TREATMENT if emergency else Purpose.TREATMENT,
+        detail={
+            "encounter": str(encounter),
+            "by_representative": by_representative,
+            "representative": representative[:200] if by_representative else "",
+            "indications": sorted(indications),
+            "emergency_reason": emergency_reason,
+            "register_lasting": register_lasting,
+            "needs_review": emergency,
+        },
+    )
+
+
+def summary_viewed(
+    *,
+    actor: Actor,
+    patient_bsn: str,
+    encounter: uuid.UUID,
+    reason: str,
+    consent_basis: ConsentBasis,
+    consent_policy: str,
+    emergency: bool,
+    read: tuple[str, list],
+) -> tuple | None:
+    """A summary shown. `read` (SQL and parameters) is answered by the statement that
+    writes the event, so the summary comes back only with its event written
+    (audit.services.access_event_record_reading); returns its row, or None."""
+    _, row = access_event_record_reading(
+        read,
+        event_type=EventType.SUMMARY_VIEW,
+        action=Action.READ,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        consent_basis=consent_basis,
+        consent_policy=consent_policy,
+        purpose_of_use=Purpose.EMERGENCY_TREATMENT if emergency else Purpose.TREATMENT,
+        detail={"encounter": str(encounter), "reason": reason},
+    )
+    return row
+
+
+# --- The registry and the policies ----------------------------------------------------------
+
+
+def consent_registered(
+    *,
+    actor: Actor,
+    patient_bsn: str,
+    scope: str,
+    decision: str,
+    source: str,
+    by_representative: bool,
+    registration_id: int,
+) -> AccessEvent:
+    return access_event_record(
+        event_type=EventType.CONSENT_REGISTRATION,
+        action=Action.CREATE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.TREATMENT,
+        detail={
+            "scope": scope,
+            "decision": decision,
+            "source": source,
+            "by_representative": by_representative,
+            "registration": registration_id,
+        },
+    )
+
+
+def policy_switched(*, actor: Actor, policy: str, on: bool, reason: str) -> AccessEvent:
+    return access_event_record(
+        event_type=EventType.POLICY_CHANGED,
+        action=Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"policy": policy, "on": on, "reason": reason},
+    )
+
+
+# --- Summaries and practices ------------------------------------------------------------------
+
+
+def summary_purged(
+    *, actor: Actor, patient_bsn: str, reason: str, existed: bool, quarantine_dropped: int
+) -> AccessEvent:
+    return access_event_record(
+        event_type=EventType.SUMMARY_PURGED,
+        action=Action.DELETE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"reason": reason, "existed": existed, "quarantine_dropped": quarantine_dropped},
+    )
+
+
+def practice_saved(
+    *, actor: Actor, created: bool, agb: str, ura: str, name: str, url: str
+) -> AccessEvent:
+    return access_event_record(
+        event_type=EventType.ADMIN_CHANGE,
+        action=Action.CREATE if created else Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"object": "gp_practice", "agb": agb, "ura": ura, "name": name, "url": url},
+    )
+
+
+def practice_tokens_reencrypted(*, actor: Actor, count: int) -> AccessEvent:
+    return access_event_record(
+        event_type=EventType.ADMIN_CHANGE,
+        action=Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"object": "gp_practice", "tokens_reencrypted": count},
+    )
+
+
+# --- Administration and the ledger itself ---------------------------------------------------
+
+
+def admin_changed(
+    *, actor: Actor, action: Action, model: str, object_id: str, label: str, change: object
+) -> AccessEvent:
+    """A change made in the Django admin (`change`: the admin's change message)."""
+    return access_event_record(
+        event_type=EventType.ADMIN_CHANGE,
+        action=action,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={
+            "model": model,
+            "object_id": object_id,
+            "object": label[:200],
+            "change": change if isinstance(change, list) else str(change),
+        },
+    )
+
+
+def admin_read(*, actor: Actor, model: str, object_id: str, query: str) -> AccessEvent:
+    """The ledger, alerts or an account's security settings opened in the admin
+    (NEN 7513: access to the log is logged)."""
+    return access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail={"model": model, "object_id": object_id, "query": query[:500]},
+    )
+
+
+def role_granted(*, actor: Actor, created: bool, membership: dict[str, Any]) -> AccessEvent:
+    """A clinical role granted (new, changed to, or switched back on); `membership`: who,
+    which role, at which organisation (the supervisor there is alerted too)."""
+    return access_event_record(
+        event_type=EventType.ROLE_GRANTED,
+        action=Action.CREATE if created else Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
+        detail=membership,
+    )
+
+
+def ledger_verified(*, actor: Actor, checked: int, head_seq: int) -> AccessEvent:
+    return access_event_record(
+        event_type=EventType.LEDGER_VERIFIED,
+        action=Action.EXECUTE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"checked": checked, "head_seq": head_seq},
+    )
