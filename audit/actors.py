@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from portal.models import Membership, User
+if TYPE_CHECKING:  # audit does not import portal at run time (docs/architecture.md)
+    from portal.models import Membership, User
 
 
 @dataclass(frozen=True)

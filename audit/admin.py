@@ -1,7 +1,19 @@
 from django.contrib import admin
 
 from audit.models import AccessEvent, LedgerCheckpoint
-from portal.admin_ledger import ReadOnlyAdminMixin
+
+
+class ReadOnlyAdminMixin:
+    """For records that only their services write (the ledger, the registry, summaries)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AccessEvent)

@@ -10,6 +10,7 @@ detectable by ``manage.py audit_verify``.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -164,3 +165,51 @@ class LedgerCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint #{self.seq}"
+
+
+class MisuseAlert(models.Model):
+    """A signal for the supervisor of one organisation: e.g. many patients searched in a
+    short time. One open (unreviewed) alert per user, organisation and rule; later hits
+    update it (audit.alerts.misuse_alert_raise, the one writer). Never deleted: the
+    database refuses it (a trigger, consent migration 0006); a reviewed alert stays, and a
+    new hit after the review opens a new one."""
+
+    class Kind(models.TextChoices):
+        SEARCH_VOLUME = "search_volume", _("Many patients searched in an hour")
+        FAILED_SEARCHES = "failed_searches", _("Many searches that found nobody")
+        ROLE_GRANTED = "role_granted", _("A clinical role was granted")
+
+    kind = models.CharField(_("rule"), max_length=32, choices=Kind.choices)
+    first_seen_at = models.DateTimeField(_("first seen"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+    hits = models.PositiveIntegerField(_("hits"), default=1)
+    username = models.CharField(_("username"), max_length=150)
+    user_name = models.CharField(_("name"), max_length=200)
+    organisation_ura = models.CharField(_("organisation URA"), max_length=8, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    detail = models.JSONField(_("latest detail"), default=dict)
+    reviewed = models.BooleanField(_("reviewed"), default=False)
+
+    class Meta:
+        verbose_name = _("misuse alert")
+        verbose_name_plural = _("misuse alerts")
+        ordering = ["-last_seen_at"]
+        constraints = [
+            # The organisation is part of the key: an alert is read by that organisation's
+            # supervisor, and one user may act for two organisations.
+            models.UniqueConstraint(
+                fields=["username", "organisation_ura", "kind"],
+                condition=Q(reviewed=False),
+                name="misusealert_one_open_per_user_rule",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_seen_at__gte=models.F("first_seen_at")),
+                name="misusealert_last_seen_after_first",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation_ura", "last_seen_at"], name="misusealert_org_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username}"

@@ -15,9 +15,8 @@ from django.db import connection, models, transaction
 from audit import context as request_context
 from audit.actors import Actor, Responsible
 from audit.chain import GENESIS_HASH, canonical_parts, check_detail, event_hash
+from audit.identifiers import validate_bsn
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
-from portal import rows
-from portal.identifiers import validate_bsn
 
 # Any constant works; it names "the ledger head" among advisory locks.
 LEDGER_LOCK_KEY = 7_513_0001
@@ -61,7 +60,9 @@ def _append_postgresql(event: AccessEvent, read: tuple[str, list] | None) -> tup
     if read is not None:
         sql = _reading_statement(sql, read[0])
         params += read[1]
-    row = rows.fetch_one(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     event.pk, event.seq, event.prev_hash, event.hash = row[:4]
     found = read is not None and row[4]
     return row[5:] if found else None
@@ -84,8 +85,12 @@ def _append_sqlite(event: AccessEvent, read: tuple[str, list] | None) -> tuple |
         head_seq, event.prev_hash = _lock_and_read_head()
         event.seq = head_seq + 1
         event.hash = event_hash(event.__dict__)
-        rows.insert(event)
-        return rows.fetch_one(*read) if read is not None else None
+        event.save(force_insert=True)
+        if read is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(*read)
+            return cursor.fetchone()
 
 
 def _normalise_address(address: str) -> str:

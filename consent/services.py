@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
+from audit.identifiers import validate_bsn
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
 from consent.selectors import policies_changed
-from portal.identifiers import validate_bsn
 
 
 @transaction.atomic
@@ -31,7 +31,7 @@ def consent_register(
 
     `patient_birth_date`, when known, is kept with it: the triage search says that a
     patient refused only to someone who gave the right BSN and birth date, and a refusal
-    purges the summary that had the birth date (portal/triage/search.py).
+    purges the summary that had the birth date (triage/search.py).
 
     The current row is locked first, so two registrations at once cannot both
     succeed it (the one-to-one `previous` would refuse the second anyway).

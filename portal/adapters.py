@@ -7,15 +7,12 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
-from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
-from consent.models import Encounter
 from portal.access import SESSION_MEMBERSHIP
 from portal.middleware import SESSION_STARTED, client_address
 from portal.models import Membership
-from portal.triage.search import encounters_end
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -59,8 +56,8 @@ class AccountAdapter(DefaultAccountAdapter):
             # "user" (the logout button), "idle" or "shift" (portal.middleware).
             reason = getattr(request, "logout_reason", "user")
             events.logged_out(actor=Actor.for_user(request.user), reason=reason)
-            # The access grant for a patient ends with the session.
-            encounters_end(user=request.user, reason=Encounter.Ended.LOGOUT, now=timezone.now())
+        # Django's logout sends user_logged_out, inside this transaction: triage ends the
+        # user's open encounter then (triage.apps), as the access grant ends with the session.
         super().logout(request)
 
     def authentication_failed(self, request, **credentials: Any) -> None:

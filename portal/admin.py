@@ -15,7 +15,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.access import deny
+from audit.models import MisuseAlert
+from portal.access import active_membership, deny
 from portal.admin_ledger import admin_actor
 from portal.models import CLINICAL_ROLES, Membership, Organisation, User
 from portal.services import membership_save
@@ -159,4 +160,58 @@ class AuthenticatorAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Misuse alerts belong to audit; their admin is here because who sees which alert is
+# decided by the membership the viewer acts for (portal.access), and audit does not
+# import portal (docs/architecture.md).
+@admin.register(MisuseAlert)
+class MisuseAlertAdmin(admin.ModelAdmin):
+    """Until the supervisor pages come (roadmap 6): alerts are read here, each only within
+    its own organisation, and never deleted (the database refuses it too).
+    The one thing to change is "reviewed"; a reviewed alert stays as it is."""
+
+    list_display = (
+        "last_seen_at",
+        "kind",
+        "username",
+        "user_name",
+        "organisation_name",
+        "hits",
+        "reviewed",
+    )
+    list_filter = ("kind", "reviewed")
+    fields = (
+        "kind",
+        "username",
+        "user_name",
+        "organisation_ura",
+        "organisation_name",
+        "first_seen_at",
+        "last_seen_at",
+        "hits",
+        "detail",
+        "reviewed",
+    )
+    readonly_fields = fields[:-1]
+
+    def get_queryset(self, request):
+        # An HAP's administrator does not see the SEH's alerts: only those of the
+        # organisation the viewer acts for now; without one, none.
+        membership = active_membership(request)
+        ura = membership.organisation.ura if membership else ""
+        if not ura:
+            return super().get_queryset(request).none()
+        return super().get_queryset(request).filter(organisation_ura=ura)
+
+    def has_add_permission(self, request):
+        return False  # alerts come from audit.alerts.misuse_alert_raise only
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.reviewed:
+            return False  # reviewed alerts stay as they are: a new hit opens a new alert
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
         return False

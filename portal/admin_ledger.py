@@ -39,7 +39,7 @@ LOGGED_READS = frozenset(
     {
         "audit.accessevent",
         "audit.ledgercheckpoint",
-        "consent.misusealert",
+        "audit.misusealert",
         "portal.user",
         "mfa.authenticator",
         "account.emailaddress",
@@ -102,16 +102,3 @@ def ledger_every_model_admin(site: admin.AdminSite) -> None:
         cls = type(model_admin)
         site.unregister(model)
         site.register(model, type(f"Ledgered{cls.__name__}", (LedgeredAdminMixin, cls), {}))
-
-
-class ReadOnlyAdminMixin:
-    """For records that only their services write (the ledger, the registry, summaries)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.identifiers import (
+from audit.identifiers import (
     validate_agb,
     validate_ura,
     validate_uzi_number,

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import events
 from audit.actors import Actor
+from audit.alerts import misuse_alert_raise
+from audit.models import MisuseAlert
 from portal.models import CLINICAL_ROLES, Membership
 from portal.uzi import UziCard, UziCardRefused
 
@@ -56,9 +58,6 @@ def membership_save(*, membership: Membership, actor: Actor) -> Membership:
     one, a change to one, or switching one back on — is a ROLE_GRANTED event and an alert
     for the supervisor of the organisation the role is at: a role that reads patient data
     should never appear without someone there seeing it."""
-    from consent.alerts import misuse_alert_raise  # noqa: PLC0415 (consent imports portal)
-    from consent.models import MisuseAlert  # noqa: PLC0415
-
     membership.full_clean()
     before = (
         Membership.objects.filter(pk=membership.pk).values_list("role", "is_active").first()

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.identifiers import validate_agb, validate_ura
+from audit.identifiers import validate_agb, validate_ura
 from summaries.tokens import EncryptedTokenField
 
 

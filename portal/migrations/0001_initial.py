@@ -4,7 +4,7 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import portal.identifiers
+import audit.identifiers
 from django.conf import settings
 from django.db import migrations, models
 
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('uzi_number', models.CharField(blank=True, max_length=9, validators=[portal.identifiers.validate_uzi_number], verbose_name='UZI number')),
+                ('uzi_number', models.CharField(blank=True, max_length=9, validators=[audit.identifiers.validate_uzi_number], verbose_name='UZI number')),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],
@@ -46,8 +46,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('hap', 'GP out-of-hours post (HAP)'), ('seh', 'Emergency department (SEH)'), ('gp_practice', 'GP practice')], max_length=16, verbose_name='kind')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('ura', models.CharField(blank=True, max_length=8, validators=[portal.identifiers.validate_ura], verbose_name='URA number')),
-                ('agb', models.CharField(blank=True, max_length=8, validators=[portal.identifiers.validate_agb], verbose_name='AGB code')),
+                ('ura', models.CharField(blank=True, max_length=8, validators=[audit.identifiers.validate_ura], verbose_name='URA number')),
+                ('agb', models.CharField(blank=True, max_length=8, validators=[audit.identifiers.validate_agb], verbose_name='AGB code')),
             ],
             options={
                 'verbose_name': 'organisation',
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(choices=[('triage', 'Triage'), ('doctor', 'Doctor'), ('gp', 'General practitioner'), ('supervisor', 'Supervisor / privacy officer'), ('admin', 'Administrator')], max_length=16, verbose_name='portal role')),
-                ('uzi_role_code', models.CharField(help_text='profession.specialism, e.g. 30.000 nurse, 01.015 GP, 00.000 none', max_length=6, validators=[portal.identifiers.validate_uzi_role_code], verbose_name='UZI role code')),
+                ('uzi_role_code', models.CharField(help_text='profession.specialism, e.g. 30.000 nurse, 01.015 GP, 00.000 none', max_length=6, validators=[audit.identifiers.validate_uzi_role_code], verbose_name='UZI role code')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='portal.organisation')),

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from portal.identifiers import bsn_is_valid
+from audit.identifiers import bsn_is_valid
 from summaries.fhir import read, sections
 from summaries.fhir.model import (
     GpInfo,

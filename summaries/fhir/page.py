@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from portal.identifiers import bsn_is_valid
+from audit.identifiers import bsn_is_valid
 from summaries.fhir import read
 from summaries.fhir.build import build_summary
 from summaries.fhir.model import GpInfo, Limits, PatientSummary

@@ -6,10 +6,11 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-from consent.models import Encounter, MisuseAlert
+from audit.models import MisuseAlert
 from portal.totp import totp_code
 from tests.factories import enrol_totp
 from tests.triage.fixtures import BIRTH, CONSENTED
+from triage.models import Encounter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -144,7 +144,7 @@ def test_reading_the_ledger_in_the_admin_is_in_the_ledger(admin_client):
 
 
 def test_granting_a_clinical_role_is_an_event_and_an_alert_for_that_organisation(admin_client):
-    from consent.models import MisuseAlert
+    from audit.models import MisuseAlert
 
     nurse = UserFactory(username="sanne")
     seh = OrganisationFactory(kind=Organisation.Kind.SEH, ura="90000777", name="SEH Noord")

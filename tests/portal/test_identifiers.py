@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.identifiers import (
+from audit.identifiers import (
     bsn_is_valid,
     validate_agb,
     validate_bsn,

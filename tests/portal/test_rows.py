@@ -5,12 +5,12 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from consent.models import Encounter, PointOfCareConsent
 from portal import rows
 from portal.models import Membership, Organisation
 from summaries.models import GpPractice, Summary
 from tests.factories import MembershipFactory
 from tests.triage.fixtures import CONSENTED, patients  # noqa: F401 (fixture)
+from triage.models import Encounter, PointOfCareConsent
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +48,8 @@ def test_the_empty_side_of_an_outer_join_is_none():
     )
     row = rows.fetch_one(
         f"SELECT {rows.columns(Encounter, 'e')}, {rows.columns(PointOfCareConsent, 'c')} "
-        'FROM "consent_encounter" e '
-        'LEFT JOIN "consent_pointofcareconsent" c ON c."encounter_id" = e."id" WHERE e."id" = %s',
+        'FROM "triage_encounter" e '
+        'LEFT JOIN "triage_pointofcareconsent" c ON c."encounter_id" = e."id" WHERE e."id" = %s',
         [encounter.pk],
     )
     loaded, consent = rows.split(row, Encounter, PointOfCareConsent)

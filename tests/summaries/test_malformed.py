@@ -17,7 +17,7 @@ import orjson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from portal.identifiers import bsn_is_valid
+from audit.identifiers import bsn_is_valid
 from summaries.fhir import parse_page
 from summaries.fhir.model import Limits
 from summaries.fhir.page import PageError, _path_to_nul

@@ -2,10 +2,11 @@
 
 import pytest
 
-from audit.models import AccessEvent, EventType
-from consent.models import ConsentRegistration, Encounter, MisuseAlert
+from audit.models import AccessEvent, EventType, MisuseAlert
+from consent.models import ConsentRegistration
 from summaries.models import Summary
 from tests.triage.fixtures import BIRTH, BLANK, CONSENTED, REFUSED
+from triage.models import Encounter
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +91,9 @@ def test_the_gate_reads_the_registry_itself_for_an_encounter_open_encounter_did_
 
     from django.utils import timezone
 
-    from consent.models import PointOfCareConsent
-    from portal.triage.point_of_care import RegistryRead
-    from portal.triage.summary import summary_for_view
+    from triage.models import PointOfCareConsent
+    from triage.point_of_care import RegistryRead
+    from triage.summary import summary_for_view
 
     now = timezone.now()
     encounter = Encounter.objects.create(
@@ -368,8 +369,8 @@ def test_two_searches_at_once_by_one_user_leave_one_open_encounter(patients):
     from django.utils import timezone
 
     from portal.models import Organisation, Role
-    from portal.triage.search import Found, patient_search
     from tests.factories import MembershipFactory, OrganisationFactory
+    from triage.search import Found, patient_search
 
     membership = MembershipFactory(
         role=Role.TRIAGE, organisation=OrganisationFactory(kind=Organisation.Kind.HAP)
@@ -409,8 +410,8 @@ def test_searches_queued_behind_one_another_still_count_each_other(patients, set
     from django.utils import timezone
 
     from portal.models import Organisation, Role
-    from portal.triage.search import SearchThrottled, patient_search
     from tests.factories import MembershipFactory, OrganisationFactory
+    from triage.search import SearchThrottled, patient_search
 
     settings.TRIAGE_PATIENTS_PER_HOUR = 2
     membership = MembershipFactory(
@@ -466,9 +467,9 @@ def test_the_service_itself_requires_the_emergency_reason_and_the_representative
     from django.db import transaction
     from django.utils import timezone
 
-    from consent.models import PointOfCareConsent
-    from portal.triage.point_of_care import point_of_care_record
-    from portal.triage.search import patient_search
+    from triage.models import PointOfCareConsent
+    from triage.point_of_care import point_of_care_record
+    from triage.search import patient_search
 
     encounter = patient_search(
         membership=nurse, bsn=CONSENTED, birth_date=BIRTH, now=timezone.now()

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from portal.triage.forms import SearchForm
+from triage.forms import SearchForm
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 
 from audit.actors import Actor
-from audit.models import AccessEvent, Action, EventType, Outcome
+from audit.models import AccessEvent, Action, EventType, MisuseAlert, Outcome
 from audit.services import access_event_record
-from consent.models import ConsentRegistration, Decision, Encounter, MisuseAlert, Scope, Source
+from consent.models import ConsentRegistration, Decision, Scope, Source
 from consent.services import consent_register
 from summaries.models import Summary
 from tests.triage.fixtures import BIRTH, CONSENTED, REFUSED
+from triage.models import Encounter
 
 pytestmark = pytest.mark.django_db
 
@@ -203,12 +204,12 @@ def test_patient_search_four_throttled_requests_are_one_alert_with_four_hits(
     ],
 )
 def test_the_facts_statement_agrees_with_the_orm(client, nurse, patients, bsn, birth):
-    """The search's one hand-written statement (portal/triage/search.py) against the ORM
+    """The search's one hand-written statement (triage/search.py) against the ORM
     queries it stands for, over searches of this user and another, in and out of the hour."""
     from consent.selectors import registered_state
     from portal.models import Role
-    from portal.triage.search import _facts, requester_scope
     from tests.factories import MembershipFactory
+    from triage.search import _facts, requester_scope
 
     other = MembershipFactory(organisation=nurse.organisation, role=Role.TRIAGE)
     for membership, at in ((nurse, 90), (nurse, 10), (other, 10)):

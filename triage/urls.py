@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.triage import views
+from triage import views
 
 urlpatterns = [
     path("", views.search, name="triage_search"),

@@ -19,13 +19,13 @@ from consent.decision import (
     decide,
 )
 from consent.decision import Outcome as DecisionOutcome
-from consent.models import Encounter, PointOfCareConsent
 from consent.selectors import policies_at, registered_from, registered_state
 from portal import rows
 from portal.models import Membership
-from portal.triage.point_of_care import RegistryRead
-from portal.triage.search import requester_scope
 from summaries.models import GpPractice, Summary
+from triage.models import Encounter, PointOfCareConsent
+from triage.point_of_care import RegistryRead
+from triage.search import requester_scope
 
 ANSWERS = {
     PointOfCareConsent.Answer.AGREES: Answer.AGREES,

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from consent.models import MisuseAlert
+from audit.models import MisuseAlert
 from consent.selectors import policies_at
 from portal.access import Permission, requires
-from portal.triage.forms import PointOfCareForm, SearchForm
-from portal.triage.point_of_care import open_encounter, point_of_care_record
-from portal.triage.search import Found, SearchThrottled, patient_search
-from portal.triage.summary import summary_for_view
+from triage.forms import PointOfCareForm, SearchForm
+from triage.point_of_care import open_encounter, point_of_care_record
+from triage.search import Found, SearchThrottled, patient_search
+from triage.summary import summary_for_view
 
 
 @requires(Permission.VIEW_SUMMARY)

@@ -6,8 +6,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import EmergencyReason, PointOfCareConsent
-from portal.identifiers import validate_bsn
+from audit.identifiers import validate_bsn
+from triage.models import EmergencyReason, PointOfCareConsent
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

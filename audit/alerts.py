@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from audit.actors import Actor
-from consent.models import MisuseAlert
+from audit.models import MisuseAlert
 
 
 @transaction.atomic

@@ -12,14 +12,15 @@ from django.db import connection, transaction
 
 from audit import events
 from audit.actors import Actor
-from audit.models import AccessEvent, ConsentBasis, EventType, Outcome
-from consent.alerts import misuse_alert_raise
+from audit.alerts import misuse_alert_raise
+from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert, Outcome
 from consent.decision import Registered
-from consent.models import ConsentRegistration, Encounter, MisuseAlert, Scope
+from consent.models import ConsentRegistration, Scope
 from consent.selectors import current_decision_params, current_decision_sql, registered_from
 from portal import rows
 from portal.models import Membership, Organisation
 from summaries.models import Summary
+from triage.models import Encounter
 
 
 class Found(StrEnum):
@@ -177,7 +178,7 @@ def _refuse(actor: Actor, bsn: str, throttled: SearchThrottled, now: dt.datetime
 
 
 _ENCOUNTERS_END_SQL = (
-    'UPDATE "consent_encounter" SET "ended_at" = %s, "ended_reason" = %s '
+    'UPDATE "triage_encounter" SET "ended_at" = %s, "ended_reason" = %s '
     'WHERE "user_id" = %s AND "ended_at" IS NULL'
 )
 

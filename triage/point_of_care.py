@@ -13,15 +13,16 @@ from django.utils.translation import gettext as _
 from audit import events
 from audit.actors import Actor
 from audit.models import EventType
-from consent.models import Decision, Encounter, PointOfCareConsent, Scope, Source
+from consent.models import Decision, Scope, Source
 from consent.selectors import current_decision_params, current_decision_sql
 from consent.services import consent_register
 from portal import rows
 from portal.access import Refusal
 from portal.models import Membership
-from portal.triage.search import requester_scope
 from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
+from triage.models import Encounter, PointOfCareConsent
+from triage.search import requester_scope
 
 EVENT_FOR_ANSWER = {
     PointOfCareConsent.Answer.AGREES: EventType.CONSENT_RECORDED,
@@ -46,8 +47,8 @@ _REGISTERED_DECISION_SQL = current_decision_sql('e."patient_bsn"')
 _OPEN_ENCOUNTER_SQL = (
     f"SELECT {rows.columns(Encounter, 'e')}, {rows.columns(PointOfCareConsent, 'c')}, "  # noqa: S608
     f"{_REGISTERED_DECISION_SQL} "
-    'FROM "consent_encounter" e '
-    'LEFT JOIN "consent_pointofcareconsent" c ON c."encounter_id" = e."id" '
+    'FROM "triage_encounter" e '
+    'LEFT JOIN "triage_pointofcareconsent" c ON c."encounter_id" = e."id" '
     'WHERE e."public_id" = %s AND e."user_id" = %s AND e."membership_id" = %s'
 )
 
