@@ -18,7 +18,7 @@ from typing import Any
 
 from audit.actors import Actor
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
-from audit.services import access_event_record, access_event_record_reading
+from audit.services import access_event_record
 
 # --- Signing in and out -----------------------------------------------------------------
 
@@ -174,13 +174,10 @@ def summary_viewed(
     consent_basis: ConsentBasis,
     consent_policy: str,
     emergency: bool,
-    read: tuple[str, list],
-) -> tuple | None:
-    """A summary shown. `read` (SQL and parameters) is answered by the statement that
-    writes the event, so the summary comes back only with its event written
-    (audit.services.access_event_record_reading); returns its row, or None."""
-    _, row = access_event_record_reading(
-        read,
+) -> AccessEvent:
+    """A summary shown, on the basis the consent decision gave. Written before the summary
+    is read, in the same transaction (triage.summary): no summary without its event."""
+    return access_event_record(
         event_type=EventType.SUMMARY_VIEW,
         action=Action.READ,
         actor=actor,
@@ -190,7 +187,6 @@ def summary_viewed(
         purpose_of_use=Purpose.EMERGENCY_TREATMENT if emergency else Purpose.TREATMENT,
         detail={"encounter": str(encounter), "reason": reason},
     )
-    return row
 
 
 # --- The registry and the policies ----------------------------------------------------------

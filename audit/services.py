@@ -53,44 +53,22 @@ def _append_statement() -> tuple[str, tuple]:
     return sql, fields
 
 
-def _append_postgresql(event: AccessEvent, read: tuple[str, list] | None) -> tuple | None:
+def _append_postgresql(event: AccessEvent) -> None:
     sql, fields = _append_statement()
     params = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
     params += [LEDGER_LOCK_KEY, *canonical_parts(event.__dict__)]
-    if read is not None:
-        sql = _reading_statement(sql, read[0])
-        params += read[1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    event.pk, event.seq, event.prev_hash, event.hash = row[:4]
-    found = read is not None and row[4]
-    return row[5:] if found else None
+        event.pk, event.seq, event.prev_hash, event.hash = cursor.fetchone()
 
 
-@functools.cache
-def _reading_statement(append_sql: str, read_sql: str) -> str:
-    """The INSERT as a WITH that the SELECT reads: it runs first, and its failure fails the
-    statement, so the row comes back only with the event written. `found` tells a row
-    from none (one row comes back either way)."""
-    return (
-        f"WITH link AS ({append_sql}) SELECT link.*, r.* FROM link "  # noqa: S608 (our SQL)
-        f"LEFT JOIN LATERAL (SELECT true AS found, q.* FROM ({read_sql}) q) r ON true"
-    )
-
-
-def _append_sqlite(event: AccessEvent, read: tuple[str, list] | None) -> tuple | None:
+def _append_sqlite(event: AccessEvent) -> None:
     # No savepoint: a caller in a transaction fails as a whole when its event fails.
     with transaction.atomic(savepoint=False):
         head_seq, event.prev_hash = _lock_and_read_head()
         event.seq = head_seq + 1
         event.hash = event_hash(event.__dict__)
         event.save(force_insert=True)
-        if read is None:
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute(*read)
-            return cursor.fetchone()
 
 
 def _normalise_address(address: str) -> str:
@@ -140,32 +118,21 @@ def _check(event: AccessEvent) -> None:
 def access_event_record(**fields: Any) -> AccessEvent:
     """Append one event to the ledger, inside the caller's transaction if there is one.
 
-    `fields` are `_event`'s keyword arguments (event_type, action and actor required).
-    Raises (and so rolls back the caller's work) when the event is invalid
-    or cannot be written: an access that cannot be logged does not happen.
-    ``occurred_at`` defaults to the start of the current request.
+    Called only by the functions of audit/events.py, one per kind of event; `fields` are
+    `_event`'s keyword arguments (event_type, action and actor required). Raises (and so
+    rolls back the caller's work) when the event is invalid or cannot be written: an
+    access that cannot be logged does not happen. ``occurred_at`` defaults to the start
+    of the current request.
     """
-    event, _ = access_event_record_reading(None, **fields)
-    return event
-
-
-def access_event_record_reading(
-    read: tuple[str, list] | None, **fields: Any
-) -> tuple[AccessEvent, tuple | None]:
-    """Append one event (the fields of `_event`) and read what it logs: `read`,
-    a SELECT of at most one row (SQL and parameters), is answered by the statement that
-    writes the event (PostgreSQL; elsewhere in the event's transaction, after it). If the
-    event cannot be written, nothing is read. The row, or None: no row, or no `read`."""
     with _failing_the_callers_transaction():
         event = _event(**fields)
-        # Statements built once: the ORM compiled the INSERT for every event.
         if connection.vendor == "postgresql":
-            row = _append_postgresql(event, read)
+            _append_postgresql(event)
         else:
-            row = _append_sqlite(event, read)
+            _append_sqlite(event)
         event._state.adding = False
         event._state.db = connection.alias
-        return event, row
+        return event
 
 
 def _failing_the_callers_transaction():

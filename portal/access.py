@@ -16,7 +16,6 @@ from django.db import models
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from portal import rows
 from portal.models import CLINICAL_ROLES, Membership, Organisation, Role, holds_admin_rights
 
 SESSION_MEMBERSHIP = "active_membership_id"
@@ -56,23 +55,14 @@ def membership_allows(membership: Membership | None, permission: Permission) -> 
     return permission in permissions and membership.organisation.kind in kinds
 
 
-# The user's active memberships with their organisations, the chosen one first, at most
-# two (enough to tell "only one" from "must choose"). Read on every page, so in SQL written
-# once (portal/rows.py says why); the columns come from the models, values are parameters.
-_ACTIVE_MEMBERSHIPS_SQL = (
-    f"SELECT {rows.columns(Membership, 'm')}, {rows.columns(Organisation, 'o')} "  # noqa: S608
-    'FROM "portal_membership" m JOIN "portal_organisation" o ON o."id" = m."organisation_id" '
-    'WHERE m."user_id" = %s AND m."is_active" ORDER BY (m."id" = %s) DESC, m."id" LIMIT 2'
-)
-
-
-def _active_memberships(user_id: int, chosen_id: int) -> list[Membership]:
-    found = []
-    for row in rows.fetch_all(_ACTIVE_MEMBERSHIPS_SQL, [user_id, chosen_id]):
-        membership, organisation = rows.split(row, Membership, Organisation)
-        membership.organisation = organisation
-        found.append(membership)
-    return found
+def _active_memberships(user_id: int) -> list[Membership]:
+    """The user's active memberships with their organisations (a person has a few at
+    most): read on every page, in one query."""
+    return list(
+        Membership.objects.filter(user_id=user_id, is_active=True)
+        .select_related("organisation")
+        .order_by("id")
+    )
 
 
 def active_membership(request) -> Membership | None:
@@ -83,11 +73,10 @@ def active_membership(request) -> Membership | None:
     if cached is not None:
         return cached
     chosen = request.session.get(SESSION_MEMBERSHIP)
-    found = _active_memberships(request.user.pk, chosen or 0)
-    if found and found[0].pk == chosen:
-        membership = found[0]
-    else:
-        membership = found[0] if len(found) == 1 else None  # only one: no need to choose
+    found = _active_memberships(request.user.pk)
+    membership = next((m for m in found if m.pk == chosen), None)
+    if membership is None and len(found) == 1:
+        membership = found[0]  # only one: no need to choose
     if membership is not None:
         membership.user = request.user  # the same row, loaded once by the auth middleware
     request._active_membership = membership

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,15 +13,12 @@ from audit import events
 from audit.actors import Actor
 from audit.models import EventType
 from consent.models import Decision, Scope, Source
-from consent.selectors import current_decision_params, current_decision_sql
 from consent.services import consent_register
-from portal import rows
 from portal.access import Refusal
 from portal.models import Membership
 from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
 from triage.models import Encounter, PointOfCareConsent
-from triage.search import requester_scope
 
 EVENT_FOR_ANSWER = {
     PointOfCareConsent.Answer.AGREES: EventType.CONSENT_RECORDED,
@@ -31,51 +27,21 @@ EVENT_FOR_ANSWER = {
 }
 
 
-@dataclass(frozen=True)
-class RegistryRead:
-    """The patient's registered decision as open_encounter read it, and for whom: the
-    scope (HAP or SEH) follows from the membership. None: no registration."""
-
-    membership_id: int
-    decision: str | None
-
-
-# The encounter with, in one round trip, its point-of-care consent and the patient's
-# registered decision for the requester's scope: the summary's gate needs all three on
-# every page (portal/rows.py says why this is SQL written once).
-_REGISTERED_DECISION_SQL = current_decision_sql('e."patient_bsn"')
-_OPEN_ENCOUNTER_SQL = (
-    f"SELECT {rows.columns(Encounter, 'e')}, {rows.columns(PointOfCareConsent, 'c')}, "  # noqa: S608
-    f"{_REGISTERED_DECISION_SQL} "
-    'FROM "triage_encounter" e '
-    'LEFT JOIN "triage_pointofcareconsent" c ON c."encounter_id" = e."id" '
-    'WHERE e."public_id" = %s AND e."user_id" = %s AND e."membership_id" = %s'
-)
-
-
 def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> Encounter:
-    """The user's own, open, unexpired encounter, or PermissionDenied. Read with it: its
-    point-of-care consent (`encounter.consent`) and the patient's registered decision for
-    this membership's scope (`encounter.registry_read`)."""
-    row = rows.fetch_one(
-        _OPEN_ENCOUNTER_SQL,
-        [
-            *current_decision_params(requester_scope(membership)),
-            rows.param(Encounter, "public_id", public_id),
-            membership.user_id,
-            membership.pk,
-        ],
+    """The user's own, open, unexpired encounter, or PermissionDenied; with its
+    point-of-care consent (`encounter.consent`), which the summary's gate needs."""
+    encounter = (
+        Encounter.objects.select_related("consent")
+        .filter(public_id=public_id, user_id=membership.user_id, membership_id=membership.pk)
+        .first()
     )
-    if row is None:
+    if encounter is None:
         raise _refused(
             membership,
             public_id,
             "no open encounter of yours with this patient",
             _("This patient is not open for you. Search for the patient to open them."),
         )
-    encounter, consent, decision = rows.split(row, Encounter, PointOfCareConsent)
-    encounter.registry_read = RegistryRead(membership_id=membership.pk, decision=decision)
-    Encounter.consent.related.set_cached_value(encounter, consent)
     if encounter.ended_at is not None:
         raise _refused(
             membership,

@@ -13,13 +13,12 @@ from django.db import connection, transaction
 from audit import events
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
-from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert, Outcome
+from audit.models import MisuseAlert
 from consent.decision import Registered
-from consent.models import ConsentRegistration, Scope
-from consent.selectors import current_decision_params, current_decision_sql, registered_from
-from portal import rows
-from portal.models import Membership, Organisation
-from summaries.models import Summary
+from consent.models import Scope
+from consent.selectors import registered_from
+from portal.models import Membership, Organisation, User
+from triage import sql
 from triage.models import Encounter
 
 
@@ -60,29 +59,6 @@ class _Facts:
     birth_date_registered: bool  # a registration of this BSN was made with this birth date
 
 
-# Everything a search decides on, in one statement: the throttle counts over the user's own
-# recent searches, in one pass over them (index audit_event_user_time) — different
-# patients, whether this BSN is among them, and searches that found nobody (a failure
-# without a consent basis: a refusal found has one) — the patient's registered decision, the
-# summary id for this BSN and birth date, and whether a registration was made with this
-# birth date (a refusal purges the summary). Read after the user's row lock is held
-# (_lock_user), so that it sees every search that went before.
-_FACTS_SQL = (
-    "SELECT c.patients, c.seen, c.failed, "  # noqa: S608 (our SQL only)
-    f"{current_decision_sql('%s')}, "
-    '(SELECT s."id" FROM "summaries_summary" s WHERE s."bsn" = %s AND s."birth_date" = %s), '
-    'EXISTS (SELECT 1 FROM "consent_consentregistration" r '
-    ' WHERE r."patient_bsn" = %s AND r."patient_birth_date" = %s) '
-    "FROM (SELECT "
-    ' count(DISTINCT a."patient_bsn") FILTER (WHERE a."patient_bsn" <> \'\') AS patients, '
-    ' count(*) FILTER (WHERE a."patient_bsn" = %s) AS seen, '
-    ' count(*) FILTER (WHERE a."outcome" = %s AND a."consent_basis" = %s) AS failed '
-    ' FROM "portal_user" u JOIN "audit_accessevent" a ON a."user_username" = u."username" '
-    ' AND a."occurred_at" >= %s AND a."event_type" = %s '
-    ' WHERE u."id" = %s) c'
-)
-
-
 def _lock_user(user_id: int) -> None:
     """One search at a time per user (a double click, two tabs, or a script sending many):
     each counts the searches before it, ends the open encounter and opens the next. A lock
@@ -91,29 +67,16 @@ def _lock_user(user_id: int) -> None:
     rows may still refer to the user meanwhile. SQLite has no row locks; its BEGIN
     IMMEDIATE already serialises writers."""
     if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                'SELECT 1 FROM "portal_user" WHERE "id" = %s FOR NO KEY UPDATE', [user_id]
-            )
+        list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
 
 
 def _facts(membership: Membership, bsn: str, birth_date: dt.date, now: dt.datetime) -> _Facts:
-    recent, seen, failed, decision, summary_id, birth_date_registered = rows.fetch_one(
-        _FACTS_SQL,
-        [
-            bsn,
-            *current_decision_params(requester_scope(membership)),
-            bsn,
-            rows.param(Summary, "birth_date", birth_date),
-            bsn,
-            rows.param(ConsentRegistration, "patient_birth_date", birth_date),
-            bsn,
-            Outcome.MINOR_FAILURE,
-            ConsentBasis.NONE,
-            rows.param(AccessEvent, "occurred_at", now - dt.timedelta(hours=1)),
-            EventType.PATIENT_SEARCH,
-            membership.user_id,
-        ],
+    recent, seen, failed, decision, summary_id, birth_date_registered = sql.search_facts(
+        user_id=membership.user_id,
+        bsn=bsn,
+        birth_date=birth_date,
+        scope=requester_scope(membership),
+        since=now - dt.timedelta(hours=1),
     )
     return _Facts(
         recent_patients=recent,
@@ -177,21 +140,11 @@ def _refuse(actor: Actor, bsn: str, throttled: SearchThrottled, now: dt.datetime
     )
 
 
-_ENCOUNTERS_END_SQL = (
-    'UPDATE "triage_encounter" SET "ended_at" = %s, "ended_reason" = %s '
-    'WHERE "user_id" = %s AND "ended_at" IS NULL'
-)
-
-
-def _encounters_end_statement(user, now: dt.datetime, reason=Encounter.Ended.NEXT_PATIENT):
-    return _ENCOUNTERS_END_SQL, [rows.param(Encounter, "ended_at", now), reason, user.pk]
-
-
 def encounters_end(*, user, reason: Encounter.Ended, now: dt.datetime) -> int:
     """End the user's open encounter (there is at most one)."""
-    with connection.cursor() as cursor:
-        cursor.execute(*_encounters_end_statement(user, now, reason))
-        return cursor.rowcount
+    return Encounter.objects.filter(user=user, ended_at__isnull=True).update(
+        ended_at=now, ended_reason=reason
+    )
 
 
 def patient_search(
@@ -227,7 +180,9 @@ def _search(
             registered_refusal=found is Found.REFUSED,
         )
         return SearchResult(found)
-    encounter = Encounter(
+    # Opening a patient closes the previous one (one open encounter per user: a constraint).
+    encounters_end(user=membership.user, reason=Encounter.Ended.NEXT_PATIENT, now=now)
+    encounter = Encounter.objects.create(
         public_id=uuid.uuid4(),
         user=membership.user,
         membership=membership,
@@ -237,8 +192,6 @@ def _search(
         started_at=now,
         expires_at=now + dt.timedelta(minutes=settings.TRIAGE_ENCOUNTER_MINUTES),
     )
-    # Opening a patient closes the previous one: in the same statement (one round trip).
-    rows.insert(encounter, first=_encounters_end_statement(membership.user, now))
     events.patient_searched(
         actor=actor, patient_bsn=bsn, found=Found.PATIENT, encounter=encounter.public_id
     )

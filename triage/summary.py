@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import transaction
 
 from audit import events
 from audit.actors import Actor
@@ -19,12 +19,10 @@ from consent.decision import (
     decide,
 )
 from consent.decision import Outcome as DecisionOutcome
-from consent.selectors import policies_at, registered_from, registered_state
-from portal import rows
+from consent.selectors import policies_at, registered_state
 from portal.models import Membership
-from summaries.models import GpPractice, Summary
+from summaries.models import Summary
 from triage.models import Encounter, PointOfCareConsent
-from triage.point_of_care import RegistryRead
 from triage.search import requester_scope
 
 ANSWERS = {
@@ -53,12 +51,7 @@ class _PoliciesAt:
 
 
 def _registered(encounter: Encounter, membership: Membership) -> Registered:
-    """The registry's answer for this patient and this membership's scope: as open_encounter
-    read it with the encounter (one round trip less on every page), or else read now. Never
-    assumed: an encounter loaded any other way, or for another membership, is asked again."""
-    read = getattr(encounter, "registry_read", None)
-    if isinstance(read, RegistryRead) and read.membership_id == membership.pk:
-        return registered_from(read.decision)
+    """The registry's answer for this patient and this membership's scope, read now."""
     return registered_state(
         patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
     )
@@ -67,7 +60,7 @@ def _registered(encounter: Encounter, membership: Membership) -> Registered:
 def consent_decision_for(
     *, encounter: Encounter, membership: Membership, now: dt.datetime
 ) -> ConsentDecision:
-    # Read with the encounter by open_encounter: no query of its own.
+    # open_encounter reads it with the encounter (select_related).
     try:
         consent = encounter.consent
     except PointOfCareConsent.DoesNotExist:
@@ -84,44 +77,25 @@ def consent_decision_for(
     )
 
 
-# What the page shows: the typed sections and the practice, not the source bundle. Read on
-# every summary page, so in SQL written once (portal/rows.py says why).
-_SUMMARY_PART = (Summary, ("source",))
-_PRACTICE_PART = rows.only(GpPractice, "name", "agb", "ura")
-_SUMMARY_SQL = (
-    f"SELECT {rows.columns(_SUMMARY_PART, 's')}, {rows.columns(_PRACTICE_PART, 'p')} "  # noqa: S608
-    'FROM "summaries_summary" s JOIN "summaries_gppractice" p ON p."id" = s."practice_id" '
-    'WHERE s."id" = %s AND s."bsn" = %s'
-)
-
-
-# On PostgreSQL the read runs in the statement that logs the view, whose snapshot predates
-# its wait for the ledger's lock: summary_kept() (migration summaries/0003) looks again after
-# the lock is held, so a summary purged meanwhile (a refusal registered) is not shown.
-_SUMMARY_SQL_POSTGRESQL = _SUMMARY_SQL + ' AND summary_kept(s."id", s."bsn")'
-
-
-def _summary_read(encounter: Encounter) -> tuple[str, list]:
-    sql = _SUMMARY_SQL_POSTGRESQL if connection.vendor == "postgresql" else _SUMMARY_SQL
-    return sql, [encounter.summary_id, encounter.patient_bsn]
-
-
-def _summary_from(row: tuple | None) -> Summary | None:
-    if row is None:
-        return None  # purged since the search (a refusal registered meanwhile)
-    summary, summary.practice = rows.split(row, _SUMMARY_PART, _PRACTICE_PART)
-    return summary
+def _summary_shown(encounter: Encounter) -> Summary | None:
+    """What the page shows: the typed sections and the practice, not the source bundle
+    (nor the practice's bearer token).
+    None when it was purged since the search (a refusal registered meanwhile)."""
+    return (
+        Summary.objects.select_related("practice")
+        .defer("source", "practice__token")
+        .filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
+        .first()
+    )
 
 
 def summary_for_view(
     *, membership: Membership, encounter: Encounter, now: dt.datetime
 ) -> SummaryView:
-    """Decide, then log and read: the summary comes back from the statement that writes the
-    event (audit.services.access_event_record_reading), so a view that cannot be logged
-    shows nothing. No transaction of its own: on PostgreSQL that is one statement, and the
-    ledger's lock is held only while it runs. Call it outside a transaction, as the page
-    does, so that the event is committed when it returns; inside one, render only after
-    that transaction commits."""
+    """Decide, then log, then read: two steps in one transaction, so a view that cannot be
+    logged shows nothing. The read is a statement of its own after the event: on
+    PostgreSQL (READ COMMITTED) it sees a purge committed while the event waited for the
+    ledger's lock, so a summary purged by a refusal meanwhile is not shown."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
     if not decision.allowed:
@@ -135,15 +109,15 @@ def summary_for_view(
             consent_policy=decision.policy,
         )
         return SummaryView(decision, None, encounter)
-    # Read by the statement that logs the view (audit.services): no summary without its event.
-    row = events.summary_viewed(
-        actor=actor,
-        patient_bsn=encounter.patient_bsn,
-        encounter=encounter.public_id,
-        reason=decision.reason,
-        consent_basis=decision.basis,
-        consent_policy=decision.policy,
-        emergency=decision.outcome is DecisionOutcome.ALLOW_EMERGENCY,
-        read=_summary_read(encounter),
-    )
-    return SummaryView(decision, _summary_from(row), encounter)
+    with transaction.atomic():
+        events.summary_viewed(
+            actor=actor,
+            patient_bsn=encounter.patient_bsn,
+            encounter=encounter.public_id,
+            reason=decision.reason,
+            consent_basis=decision.basis,
+            consent_policy=decision.policy,
+            emergency=decision.outcome is DecisionOutcome.ALLOW_EMERGENCY,
+        )
+        summary = _summary_shown(encounter)
+    return SummaryView(decision, summary, encounter)

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 
 APPS = ("audit", "consent", "portal", "summaries", "triage")
-WRITERS = {"access_event_record", "access_event_record_reading"}
+WRITERS = {"access_event_record"}
 
 
 def calls_to_the_writer(path: Path) -> list[int]:

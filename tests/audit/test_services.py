@@ -184,24 +184,3 @@ def test_the_database_links_an_event_with_the_hash_python_checks(detail):
     assert (stored.seq, stored.hash, stored.prev_hash) == (event.seq, event.hash, event.prev_hash)
     assert stored.hash == event_hash({f: getattr(stored, f) for f in HASHED_FIELDS})
     assert stored.prev_hash == AccessEvent.objects.get(seq=stored.seq - 1).hash
-
-
-@pytest.mark.parametrize("bsn, expected", [("999911120", ("999911120",)), ("999911132", None)])
-def test_an_event_can_read_what_it_logs_in_the_same_statement(bsn, expected):
-    from audit.services import access_event_record_reading
-
-    record_events(1)  # the row read: the first event's patient
-    event, row = access_event_record_reading(
-        (
-            'SELECT "patient_bsn" FROM "audit_accessevent" WHERE "seq" = 1 AND "patient_bsn" = %s',
-            [bsn],
-        ),
-        event_type=EventType.SUMMARY_VIEW,
-        action=Action.READ,
-        actor=NURSE,
-        patient_bsn=bsn,
-    )
-    assert row == expected  # None: no such row, while the event is written all the same
-    stored = AccessEvent.objects.get(pk=event.pk)
-    assert (stored.seq, stored.patient_bsn) == (2, bsn)
-    assert stored.hash == event_hash({f: getattr(stored, f) for f in HASHED_FIELDS})
