@@ -136,10 +136,12 @@ def point_of_care_answered(
     indications: list[str],
     emergency_reason: str,
     register_lasting: bool,
+    refused: bool = False,
 ) -> AccessEvent:
     """The patient's answer at the point of care: CONSENT_RECORDED, CONSENT_REFUSED or
     EMERGENCY_ACCESS (the patient cannot answer). Emergency access is for emergency
-    treatment and is reviewed by the supervisor and shown to the patient."""
+    treatment and is reviewed by the supervisor and shown to the patient. `refused`: an
+    emergency access asked for where no policy allows it — attempted, and refused."""
     emergency = event_type == EventType.EMERGENCY_ACCESS
     if event_type not in (
         EventType.CONSENT_RECORDED,
@@ -150,6 +152,7 @@ def point_of_care_answered(
     return access_event_record(
         event_type=event_type,
         action=Action.CREATE,
+        outcome=Outcome.MINOR_FAILURE if refused else Outcome.SUCCESS,
         actor=actor,
         patient_bsn=patient_bsn,
         purpose_of_use=Purpose.EMERGENCY_TREATMENT if emergency else Purpose.TREATMENT,

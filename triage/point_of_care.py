@@ -12,13 +12,16 @@ from django.utils.translation import gettext as _
 from audit import events
 from audit.actors import Actor
 from audit.models import EventType
+from consent.decision import Answer, PointOfCare, decide
 from consent.models import Decision, Scope, Source
+from consent.selectors import policies_at, registered_state
 from consent.services import consent_register
 from portal.access import Refusal
 from portal.models import Membership
 from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
 from triage.models import Encounter, PointOfCareConsent
+from triage.search import requester_scope
 
 EVENT_FOR_ANSWER = {
     PointOfCareConsent.Answer.AGREES: EventType.CONSENT_RECORDED,
@@ -82,6 +85,22 @@ def _refused(
     return Refusal(message)
 
 
+def _emergency_access_allowed(
+    membership: Membership, encounter: Encounter, indications: list[str] | None, now
+) -> bool:
+    """Whether the consent decision allows emergency access for this patient now: for a
+    blank patient only a policy in force whose condition is met does. Asked here so that the
+    ledger says "emergency access: refused" rather than "succeeded" when it cannot be."""
+    decision = decide(
+        registered=registered_state(
+            patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
+        ),
+        policies=policies_at(now),
+        point_of_care=PointOfCare(Answer.CANNOT_CONSENT, frozenset(indications or [])),
+    )
+    return decision.allowed
+
+
 @transaction.atomic
 def point_of_care_record(
     *,
@@ -124,7 +143,9 @@ def point_of_care_record(
             )
     except IntegrityError as exc:
         raise PermissionDenied("this patient's answer was recorded already") from exc
+    emergency_refused = False
     if answer == PointOfCareConsent.Answer.CANNOT_CONSENT:
+        emergency_refused = not _emergency_access_allowed(membership, encounter, indications, now)
         limit = now + dt.timedelta(minutes=settings.EMERGENCY_ACCESS_MINUTES)
         Encounter.objects.filter(pk=encounter.pk, expires_at__gt=limit).update(expires_at=limit)
     events.point_of_care_answered(
@@ -137,6 +158,7 @@ def point_of_care_record(
         indications=list(indications or []),
         emergency_reason=emergency_reason,
         register_lasting=register_lasting,
+        refused=emergency_refused,
     )
     if register_lasting and answer != PointOfCareConsent.Answer.CANNOT_CONSENT:
         decision = (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from audit.models import AccessEvent, EventType, MisuseAlert
+from audit.models import AccessEvent, EventType, MisuseAlert, Outcome
 from consent.models import ConsentRegistration
 from summaries.models import Summary
 from tests.triage.fixtures import BIRTH, BLANK, CONSENTED, REFUSED
@@ -595,3 +595,40 @@ def test_a_refusal_on_the_spot_waits_for_a_store_without_holding_up_the_ledger(
     assert waited, "the refusal did not wait for the store"
     assert refusal["result"].status_code == 302
     assert not Summary.objects.filter(bsn=CONSENTED).exists()  # purged after the store
+
+
+def test_emergency_access_without_a_policy_is_logged_as_attempted_and_refused(
+    client, nurse, patients
+):
+    """A blank patient who cannot consent, with no policy in force: the ledger said
+    "emergency access — succeeded" and then "access denied". It says refused now."""
+    found = search(client, BLANK)
+    page = client.get(
+        answer(client, found, answer="cannot_consent", emergency_reason="unconscious")["Location"]
+    )
+    assert page.status_code == 403
+    (emergency,) = events(EventType.EMERGENCY_ACCESS)
+    assert emergency.outcome == Outcome.MINOR_FAILURE
+    assert emergency.detail["needs_review"] is True
+    (denied,) = events(EventType.ACCESS_DENIED)
+    assert denied.detail["reason"] == "no_policy_in_force"
+    assert not events(EventType.SUMMARY_VIEW)
+
+
+def test_emergency_access_under_the_policy_is_logged_as_succeeded(
+    client, nurse, patients, corona_opt_in
+):
+    found = search(client, BLANK)
+    page = client.get(
+        answer(
+            client,
+            found,
+            answer="cannot_consent",
+            emergency_reason="unconscious",
+            suspected_covid="on",
+        )["Location"]
+    )
+    assert page.status_code == 200
+    (emergency,) = events(EventType.EMERGENCY_ACCESS)
+    assert emergency.outcome == Outcome.SUCCESS
+    assert events(EventType.SUMMARY_VIEW)
