@@ -14,12 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from audit.models import ConsentBasis
-
-
-class Registered(StrEnum):
-    CONSENT = "consent"
-    REFUSAL = "refusal"
-    BLANK = "blank"
+from consent.models import Decision
 
 
 class Answer(StrEnum):
@@ -31,7 +26,10 @@ class Answer(StrEnum):
     CANNOT_CONSENT = "cannot_consent"  # unconscious, confused: emergency access
 
 
-class Outcome(StrEnum):
+class Verdict(StrEnum):
+    """What the decision allows. (Not audit.models.Outcome: that is how an access event
+    ended, in FHIR AuditEvent terms.)"""
+
     ALLOW = "allow"
     ALLOW_EMERGENCY = "allow_emergency"  # time-limited, reviewed by the supervisor
     DENY = "deny"
@@ -64,37 +62,37 @@ class PointOfCare:
 
 @dataclass(frozen=True)
 class ConsentDecision:
-    outcome: Outcome
+    outcome: Verdict
     reason: Reason
     basis: ConsentBasis
     policy: str = ""
 
     @property
     def allowed(self) -> bool:
-        return self.outcome is not Outcome.DENY
+        return self.outcome is not Verdict.DENY
 
 
 def decide(
-    *, registered: Registered, policies: Iterable[PolicyState], point_of_care: PointOfCare
+    *, registered: Decision, policies: Iterable[PolicyState], point_of_care: PointOfCare
 ) -> ConsentDecision:
     answer = point_of_care.answer
-    if registered is Registered.REFUSAL:
+    if registered is Decision.REFUSAL:
         return ConsentDecision(
-            Outcome.DENY, Reason.REGISTERED_REFUSAL, ConsentBasis.REGISTERED_REFUSAL
+            Verdict.DENY, Reason.REGISTERED_REFUSAL, ConsentBasis.REGISTERED_REFUSAL
         )
     if answer is Answer.REFUSES:
         return ConsentDecision(
-            Outcome.DENY, Reason.REFUSED_ON_THE_SPOT, ConsentBasis.REFUSAL_ON_THE_SPOT
+            Verdict.DENY, Reason.REFUSED_ON_THE_SPOT, ConsentBasis.REFUSAL_ON_THE_SPOT
         )
     if answer is Answer.NOT_ASKED:
-        return ConsentDecision(Outcome.DENY, Reason.NOT_ASKED, ConsentBasis.NONE)
-    if registered is Registered.CONSENT:
+        return ConsentDecision(Verdict.DENY, Reason.NOT_ASKED, ConsentBasis.NONE)
+    if registered is Decision.CONSENT:
         if answer is Answer.AGREES:
             return ConsentDecision(
-                Outcome.ALLOW, Reason.REGISTERED_CONSENT, ConsentBasis.REGISTERED_CONSENT
+                Verdict.ALLOW, Reason.REGISTERED_CONSENT, ConsentBasis.REGISTERED_CONSENT
             )
         return ConsentDecision(
-            Outcome.ALLOW,
+            Verdict.ALLOW,
             Reason.REGISTERED_CONSENT_UNCONFIRMED,
             ConsentBasis.REGISTERED_CONSENT_UNCONFIRMED,
         )
@@ -105,16 +103,16 @@ def decide(
     )
     if covering is None:
         reason = Reason.POLICY_CONDITION_NOT_MET if in_force else Reason.NO_POLICY_IN_FORCE
-        return ConsentDecision(Outcome.DENY, reason, ConsentBasis.NONE)
+        return ConsentDecision(Verdict.DENY, reason, ConsentBasis.NONE)
     if answer is Answer.AGREES:
         return ConsentDecision(
-            Outcome.ALLOW,
+            Verdict.ALLOW,
             Reason.ON_THE_SPOT_UNDER_POLICY,
             ConsentBasis.ON_THE_SPOT_CONSENT,
             covering.name,
         )
     return ConsentDecision(
-        Outcome.ALLOW_EMERGENCY,
+        Verdict.ALLOW_EMERGENCY,
         Reason.EMERGENCY_UNDER_POLICY,
         ConsentBasis.EMERGENCY_ACCESS,
         covering.name,

@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.cache import cache
 from django.db import connection
 
-from consent.decision import PolicyState, Registered
+from consent.decision import PolicyState
 from consent.models import Decision, Policy, Scope
 
 
@@ -59,11 +59,11 @@ def current_decision_params(requester_scope: Scope) -> list[str]:
     return [requester_scope, Scope.BOTH, Decision.REFUSAL]
 
 
-def registered_from(decision: str | None) -> Registered:
-    return Registered(decision) if decision else Registered.BLANK
+def registered_from(decision: str | None) -> Decision:
+    return Decision(decision) if decision else Decision.BLANK
 
 
-def registered_state(*, patient_bsn: str, requester_scope: Scope) -> Registered:
+def registered_state(*, patient_bsn: str, requester_scope: Scope) -> Decision:
     """The patient's current choice for a HAP or an SEH."""
     with connection.cursor() as cursor:
         cursor.execute(

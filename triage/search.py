@@ -14,8 +14,7 @@ from audit import events
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
 from audit.models import MisuseAlert
-from consent.decision import Registered
-from consent.models import Scope
+from consent.models import Decision, Scope
 from consent.selectors import registered_from
 from portal.models import Membership, Organisation, User
 from triage import sql
@@ -54,7 +53,7 @@ class _Facts:
     recent_patients: int  # different patients this user searched in the last hour
     seen_recently: bool  # this BSN among them
     failed_recently: int  # this user's searches that found nobody in the last hour
-    registered: Registered
+    registered: Decision
     summary_id: int | None  # of the summary with this BSN and birth date; only the id
     birth_date_registered: bool  # a registration of this BSN was made with this birth date
 
@@ -94,7 +93,7 @@ def _found(facts: _Facts) -> Found:
     one a registration was made with): for a BSN alone, a refusal is answered exactly as
     nobody found, or the BSN would tell it. A refusing patient is never opened."""
     matched = facts.summary_id is not None or facts.birth_date_registered
-    if facts.registered is Registered.REFUSAL:
+    if facts.registered is Decision.REFUSAL:
         return Found.REFUSED if matched else Found.NOBODY
     return Found.NOBODY if facts.summary_id is None else Found.PATIENT
 

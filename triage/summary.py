@@ -13,12 +13,12 @@ from audit.actors import Actor
 from consent.decision import (
     Answer,
     ConsentDecision,
+    Decision,
     PointOfCare,
     PolicyState,
-    Registered,
+    Verdict,
     decide,
 )
-from consent.decision import Outcome as DecisionOutcome
 from consent.selectors import policies_at, registered_state
 from portal.models import Membership
 from summaries.models import Summary
@@ -50,7 +50,7 @@ class _PoliciesAt:
         return iter(policies_at(self.now))
 
 
-def _registered(encounter: Encounter, membership: Membership) -> Registered:
+def _registered(encounter: Encounter, membership: Membership) -> Decision:
     """The registry's answer for this patient and this membership's scope, read now."""
     return registered_state(
         patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
@@ -117,7 +117,7 @@ def summary_for_view(
             reason=decision.reason,
             consent_basis=decision.basis,
             consent_policy=decision.policy,
-            emergency=decision.outcome is DecisionOutcome.ALLOW_EMERGENCY,
+            emergency=decision.outcome is Verdict.ALLOW_EMERGENCY,
         )
         summary = _summary_shown(encounter)
     return SummaryView(decision, summary, encounter)

@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 from audit.models import ConsentBasis
 from consent.decision import (
     Answer,
-    Outcome,
+    Decision,
     PointOfCare,
     PolicyState,
     Reason,
-    Registered,
+    Verdict,
     decide,
 )
 
@@ -33,7 +33,7 @@ points_of_care = st.builds(
     answer=st.sampled_from(Answer),
     indications=st.frozensets(st.sampled_from(["suspected_covid", "other"])),
 )
-registered_states = st.sampled_from(Registered)
+registered_states = st.sampled_from(Decision)
 
 
 @pytest.mark.parametrize(
@@ -41,56 +41,56 @@ registered_states = st.sampled_from(Registered)
     [
         # The rows of DOMAIN.md's reference table, in order.
         (
-            Registered.REFUSAL,
+            Decision.REFUSAL,
             CORONA,
             Answer.AGREES,
             COVID,
-            Outcome.DENY,
+            Verdict.DENY,
             ConsentBasis.REGISTERED_REFUSAL,
         ),
         (
-            Registered.CONSENT,
+            Decision.CONSENT,
             CORONA,
             Answer.REFUSES,
             COVID,
-            Outcome.DENY,
+            Verdict.DENY,
             ConsentBasis.REFUSAL_ON_THE_SPOT,
         ),
-        (Registered.CONSENT, CORONA, Answer.NOT_ASKED, COVID, Outcome.DENY, ConsentBasis.NONE),
+        (Decision.CONSENT, CORONA, Answer.NOT_ASKED, COVID, Verdict.DENY, ConsentBasis.NONE),
         (
-            Registered.CONSENT,
+            Decision.CONSENT,
             CORONA_OFF,
             Answer.AGREES,
             frozenset(),
-            Outcome.ALLOW,
+            Verdict.ALLOW,
             ConsentBasis.REGISTERED_CONSENT,
         ),
         (
-            Registered.CONSENT,
+            Decision.CONSENT,
             CORONA_OFF,
             Answer.CANNOT_CONSENT,
             frozenset(),
-            Outcome.ALLOW,
+            Verdict.ALLOW,
             ConsentBasis.REGISTERED_CONSENT_UNCONFIRMED,
         ),
         (
-            Registered.BLANK,
+            Decision.BLANK,
             CORONA,
             Answer.AGREES,
             COVID,
-            Outcome.ALLOW,
+            Verdict.ALLOW,
             ConsentBasis.ON_THE_SPOT_CONSENT,
         ),
         (
-            Registered.BLANK,
+            Decision.BLANK,
             CORONA,
             Answer.CANNOT_CONSENT,
             COVID,
-            Outcome.ALLOW_EMERGENCY,
+            Verdict.ALLOW_EMERGENCY,
             ConsentBasis.EMERGENCY_ACCESS,
         ),
-        (Registered.BLANK, CORONA, Answer.AGREES, frozenset(), Outcome.DENY, ConsentBasis.NONE),
-        (Registered.BLANK, CORONA_OFF, Answer.AGREES, COVID, Outcome.DENY, ConsentBasis.NONE),
+        (Decision.BLANK, CORONA, Answer.AGREES, frozenset(), Verdict.DENY, ConsentBasis.NONE),
+        (Decision.BLANK, CORONA_OFF, Answer.AGREES, COVID, Verdict.DENY, ConsentBasis.NONE),
     ],
 )
 def test_decide_follows_the_reference_table(
@@ -105,7 +105,7 @@ def test_decide_follows_the_reference_table(
 def test_blank_patients_under_a_switched_off_policy_are_denied_even_when_they_consent():
     """1 April 2023: the stop button. On-the-spot consent alone is not enough."""
     decision = decide(
-        registered=Registered.BLANK,
+        registered=Decision.BLANK,
         policies=[CORONA_OFF],
         point_of_care=PointOfCare(Answer.AGREES, COVID),
     )
@@ -119,17 +119,17 @@ def test_blank_patients_under_a_switched_off_policy_are_denied_even_when_they_co
 def test_a_future_on_the_spot_rule_is_a_policy_row_not_code():
     rule = PolicyState("Toestemming ter plekke volstaat", in_force=True, condition="")
     decision = decide(
-        registered=Registered.BLANK,
+        registered=Decision.BLANK,
         policies=[CORONA_OFF, rule],
         point_of_care=PointOfCare(Answer.AGREES),
     )
-    assert decision.outcome is Outcome.ALLOW and decision.policy == rule.name
+    assert decision.outcome is Verdict.ALLOW and decision.policy == rule.name
 
 
 @given(registered_states, policies, points_of_care)
 def test_a_registered_refusal_always_blocks(registered, policies, point_of_care):
-    decision = decide(registered=Registered.REFUSAL, policies=policies, point_of_care=point_of_care)
-    assert decision.outcome is Outcome.DENY
+    decision = decide(registered=Decision.REFUSAL, policies=policies, point_of_care=point_of_care)
+    assert decision.outcome is Verdict.DENY
     assert decision.basis is ConsentBasis.REGISTERED_REFUSAL
 
 
@@ -149,7 +149,7 @@ def test_every_allowed_view_has_a_basis_and_blank_ones_a_covering_policy(
     decision = decide(registered=registered, policies=policies, point_of_care=point_of_care)
     if decision.allowed:
         assert decision.basis is not ConsentBasis.NONE
-    if decision.allowed and registered is Registered.BLANK:
+    if decision.allowed and registered is Decision.BLANK:
         covering = [
             p
             for p in policies
@@ -158,8 +158,8 @@ def test_every_allowed_view_has_a_basis_and_blank_ones_a_covering_policy(
             and (not p.condition or p.condition in point_of_care.indications)
         ]
         assert covering, "a blank patient's summary needs a policy in force whose condition is met"
-    if decision.outcome is Outcome.ALLOW_EMERGENCY:
-        assert registered is Registered.BLANK and point_of_care.answer is Answer.CANNOT_CONSENT
+    if decision.outcome is Verdict.ALLOW_EMERGENCY:
+        assert registered is Decision.BLANK and point_of_care.answer is Answer.CANNOT_CONSENT
 
 
 @given(registered_states, policies, points_of_care)
@@ -168,11 +168,11 @@ def test_switching_policies_off_never_opens_access(registered, policies, point_o
     with_policies = decide(registered=registered, policies=policies, point_of_care=point_of_care)
     without = decide(registered=registered, policies=off, point_of_care=point_of_care)
     assert not (without.allowed and not with_policies.allowed)
-    if registered is not Registered.CONSENT:
+    if registered is not Decision.CONSENT:
         assert not without.allowed
 
 
-@given(st.sampled_from([Registered.CONSENT, Registered.REFUSAL]), policies, points_of_care)
+@given(st.sampled_from([Decision.CONSENT, Decision.REFUSAL]), policies, points_of_care)
 def test_a_registered_choice_does_not_depend_on_policies(registered, policies, point_of_care):
     """What lets the gate read the policies only for patients without a registered choice."""
 

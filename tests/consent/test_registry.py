@@ -5,7 +5,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from audit.actors import Actor
 from audit.models import AccessEvent, EventType
-from consent.decision import Registered
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
 from consent.selectors import registered_state
 from consent.services import consent_register, policy_switch
@@ -31,7 +30,7 @@ def register(decision, scope=Scope.BOTH):
 
 
 def test_a_patient_without_registrations_is_blank():
-    assert registered_state(patient_bsn=BSN, requester_scope=Scope.HAP) is Registered.BLANK
+    assert registered_state(patient_bsn=BSN, requester_scope=Scope.HAP) is Decision.BLANK
 
 
 def test_each_registration_is_a_new_row_that_succeeds_the_last():
@@ -40,7 +39,7 @@ def test_each_registration_is_a_new_row_that_succeeds_the_last():
     third = register(Decision.REFUSAL)
     assert ConsentRegistration.objects.count() == 3
     assert (second.previous, third.previous) == (first, second)
-    assert registered_state(patient_bsn=BSN, requester_scope=Scope.SEH) is Registered.REFUSAL
+    assert registered_state(patient_bsn=BSN, requester_scope=Scope.SEH) is Decision.REFUSAL
     events = AccessEvent.objects.filter(event_type=EventType.CONSENT_REGISTRATION)
     assert [e.detail["decision"] for e in events] == ["consent", "blank", "refusal"]
     assert all(e.patient_bsn == BSN and e.user_uzi == "900000033" for e in events)
@@ -49,15 +48,15 @@ def test_each_registration_is_a_new_row_that_succeeds_the_last():
 def test_a_refusal_in_any_scope_that_covers_the_requester_blocks():
     register(Decision.CONSENT, scope=Scope.HAP)
     register(Decision.REFUSAL, scope=Scope.BOTH)
-    assert registered_state(patient_bsn=BSN, requester_scope=Scope.HAP) is Registered.REFUSAL
+    assert registered_state(patient_bsn=BSN, requester_scope=Scope.HAP) is Decision.REFUSAL
     register(Decision.CONSENT, scope=Scope.SEH)
-    assert registered_state(patient_bsn=BSN, requester_scope=Scope.SEH) is Registered.REFUSAL
+    assert registered_state(patient_bsn=BSN, requester_scope=Scope.SEH) is Decision.REFUSAL
 
 
 def test_scopes_are_separate():
     register(Decision.CONSENT, scope=Scope.HAP)
-    assert registered_state(patient_bsn=BSN, requester_scope=Scope.HAP) is Registered.CONSENT
-    assert registered_state(patient_bsn=BSN, requester_scope=Scope.SEH) is Registered.BLANK
+    assert registered_state(patient_bsn=BSN, requester_scope=Scope.HAP) is Decision.CONSENT
+    assert registered_state(patient_bsn=BSN, requester_scope=Scope.SEH) is Decision.BLANK
 
 
 def test_the_database_keeps_one_line_of_history_per_patient_and_scope():
