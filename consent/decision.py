@@ -3,7 +3,7 @@
 A pure function of three inputs — the patient's registered state, the policies in
 force, and what happened at the point of care — so that every path (page, API,
 PDF, task) gets the same answer, and tests can try every combination. The rows
-follow the reference table in DOMAIN.md ("The consent decision"); the first
+follow the reference table in docs/glossary.md ("The consent decision"); the first
 matching row wins.
 """
 

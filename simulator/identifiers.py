@@ -10,14 +10,6 @@ _SPREAD = 7_654_321  # coprime with _BODIES, so n -> n * _SPREAD mod _BODIES is 
 MAX_PATIENTS = _BODIES
 
 
-def eleven_test(bsn: str) -> bool:
-    """The BSN 11-test: 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is divisible by 11."""
-    if len(bsn) != 9 or not bsn.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1), strict=True))
-    return (total - int(bsn[8])) % 11 == 0
-
-
 def bsn_for(seed: int, n: int) -> str:
     """The BSN of the n-th patient of a run (n < MAX_PATIENTS); distinct n give distinct BSNs.
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from audit.identifiers import bsn_is_valid
+from audit.identifiers import BSN_SYSTEM, bsn_is_valid
 from summaries.fhir import read, sections
 from summaries.fhir.model import (
     GpInfo,
@@ -65,7 +65,7 @@ def patient_bsn(patient: dict) -> str:
     raise FieldError(
         patient,
         "identifier",
-        "no BSN (system http://fhir.nl/fhir/NamingSystem/bsn); the portal finds patients by BSN",
+        f"no BSN (system {BSN_SYSTEM}); the portal finds patients by BSN",
     )
 
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-BSN_SYSTEMS = frozenset(
-    {"http://fhir.nl/fhir/NamingSystem/bsn", "urn:oid:2.16.840.1.113883.2.4.6.3"}
-)
-AGB_SYSTEMS = frozenset(
-    {"http://fhir.nl/fhir/NamingSystem/agb-z", "urn:oid:2.16.840.1.113883.2.4.6.1"}
-)
-URA_SYSTEMS = frozenset({"http://fhir.nl/fhir/NamingSystem/ura", "urn:oid:2.16.528.1.1007.3.3"})
-UZI_SYSTEMS = frozenset(
-    {"http://fhir.nl/fhir/NamingSystem/uzi-nr-pers", "urn:oid:2.16.528.1.1007.3.1"}
-)
+from audit.identifiers import AGB_SYSTEM, BSN_SYSTEM, URA_SYSTEM, UZI_SYSTEM
+
+# Each identifier by its NamingSystem URI (audit.identifiers, the one list) or its OID.
+BSN_SYSTEMS = frozenset({BSN_SYSTEM, "urn:oid:2.16.840.1.113883.2.4.6.3"})
+AGB_SYSTEMS = frozenset({AGB_SYSTEM, "urn:oid:2.16.840.1.113883.2.4.6.1"})
+URA_SYSTEMS = frozenset({URA_SYSTEM, "urn:oid:2.16.528.1.1007.3.3"})
+UZI_SYSTEMS = frozenset({UZI_SYSTEM, "urn:oid:2.16.528.1.1007.3.1"})
 ICPC_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icpc-1-nl", "http://hl7.org/fhir/sid/icpc-1"})
 LOINC = "http://loinc.org"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"

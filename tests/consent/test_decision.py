@@ -39,7 +39,7 @@ registered_states = st.sampled_from(Decision)
 @pytest.mark.parametrize(
     ("registered", "policy", "answer", "indications", "outcome", "basis"),
     [
-        # The rows of DOMAIN.md's reference table, in order.
+        # The rows of the consent decision's reference table (docs/glossary.md), in order.
         (
             Decision.REFUSAL,
             CORONA,

@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from simulator.identifiers import eleven_test
+from audit.identifiers import bsn_is_valid
 from tests.simulator.support import bsn_of
 
 
@@ -100,15 +100,15 @@ def test_invalid_missing_bsn(sim, practice):
     first, second, _ = _patients(search(sim, practice))
 
     assert bsn_of(first) is None
-    assert eleven_test(bsn_of(second))
+    assert bsn_is_valid(bsn_of(second))
 
 
 def test_invalid_bsn_fails_the_eleven_test(sim, practice):
     set_faults(sim, practice, invalid="invalid_bsn")
     first, second, _ = _patients(search(sim, practice))
 
-    assert len(bsn_of(first)) == 9 and not eleven_test(bsn_of(first))
-    assert eleven_test(bsn_of(second))
+    assert len(bsn_of(first)) == 9 and not bsn_is_valid(bsn_of(first))
+    assert bsn_is_valid(bsn_of(second))
 
 
 def test_invalid_deep_nests_a_resource_200_levels(sim, practice):

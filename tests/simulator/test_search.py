@@ -9,7 +9,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from simulator.identifiers import eleven_test
+from audit.identifiers import bsn_is_valid
 from tests.simulator.support import TODAY, bsn_of, matches, pull, run_simulator
 
 
@@ -102,7 +102,7 @@ def test_bsns_pass_the_eleven_test_and_are_unique_across_practices(sim):
         bsns += [bsn_of(p) for p in matches(pages)]
 
     assert len(bsns) == 360
-    assert all(eleven_test(b) for b in bsns)
+    assert all(bsn_is_valid(b) for b in bsns)
     assert len(set(bsns)) == 360
 
 
