@@ -1,11 +1,19 @@
-"""Shared set-up for the benchmarks: a PostgreSQL database of their own, Django, the simulator."""
+"""Shared set-up for the benchmarks: a PostgreSQL database of their own, Django, the simulator;
+and for the lookup bench, gunicorn and wrk with checks on what they answered."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
+import signal
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,3 +88,189 @@ def percentile(values: list[float], pct: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+# --- Load over HTTP: gunicorn, wrk, and checks on what they answered ----------------------
+# A figure measured on error pages is worse than none: bench/lookup.py checks requests with
+# these before and after each wrk run, and stops on a BenchFailure without printing figures.
+
+
+class BenchFailure(Exception):
+    """A request answered what it should not: the bench stops without printing figures."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request of one user, and what a correct answer looks like."""
+
+    kind: str
+    path: str
+    cookie: str
+    body: str = ""  # a form body makes it a POST
+    csrf: str = ""
+    status: int = 200
+    location: str = ""  # a regular expression the redirect target's path must match
+    text: str = ""  # must appear in the body (already HTML-escaped)
+
+    def describe(self) -> str:
+        return f"{self.kind} ({'POST' if self.body else 'GET'} {self.path})"
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    base_url: str
+
+
+def start_gunicorn(name: str, wsgi: str, env: dict[str, str], workers: int = 4) -> Server:
+    with socket.socket() as sock:  # a free port
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv/bin/gunicorn"), wsgi, "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    return Server(name, process, f"http://127.0.0.1:{port}")
+
+
+def wait_until_listening(server: Server, timeout: float = 60) -> None:
+    """gunicorn's master binds the port; a worker that cannot import the project makes it
+    exit, which is reported here rather than as a refused connection later."""
+    port = urlsplit(server.base_url).port
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise BenchFailure(
+                f"gunicorn for {server.name} exited with status {server.process.returncode} "
+                "(its log is above)"
+            )
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise BenchFailure(f"gunicorn for {server.name} did not listen within {timeout} s")
+
+
+def stop_gunicorn(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=30)
+
+
+def fetch(base_url: str, request: Request) -> tuple[int, str, str]:
+    """One request as wrk sends it: status, redirect target and body."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    headers = {"Cookie": request.cookie}
+    if request.body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["X-CSRFToken"] = request.csrf
+    try:
+        conn.request("POST" if request.body else "GET", request.path, request.body, headers)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        return response.status, response.getheader("Location", ""), body
+    except OSError as exc:
+        raise BenchFailure(f"{request.describe()}: no answer ({exc})") from exc
+    finally:
+        conn.close()
+
+
+def check_response(request: Request, status: int, location: str, body: str) -> None:
+    """Raise BenchFailure unless the answer is the one a working page gives: its status,
+    where it redirects to, the text it must show."""
+    if status != request.status:
+        raise BenchFailure(
+            f"{request.describe()} answered HTTP {status}, expected {request.status}"
+            + (f" (redirect to {location})" if location else "")
+        )
+    if request.location and not re.fullmatch(request.location, urlsplit(location).path):
+        raise BenchFailure(
+            f"{request.describe()} redirected to {location!r}, expected {request.location}"
+        )
+    if request.text and request.text not in body:
+        raise BenchFailure(
+            f"{request.describe()} answered HTTP {status} without {request.text!r} in the page"
+        )
+
+
+def wrk(
+    base_url: str, requests: list[Request], threads: int, connections: int, duration: str
+) -> str:
+    """wrk against a list of requests, taken in turn; its report as text."""
+    entries = ",\n".join(
+        f"{{path={_lua(r.path)}, cookie={_lua(r.cookie)}, body={_lua(r.body)}, csrf={_lua(r.csrf)}}}"
+        for r in requests
+    )
+    script = f"""
+local entries = {{
+{entries}
+}}
+local i = 0
+request = function()
+  i = i + 1
+  local e = entries[(i % #entries) + 1]
+  local headers = {{Cookie = e.cookie}}
+  if e.body ~= "" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["X-CSRFToken"] = e.csrf
+    return wrk.format("POST", e.path, headers, e.body)
+  end
+  return wrk.format("GET", e.path, headers)
+end
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+    try:
+        return subprocess.run(  # noqa: S603
+            [*command, "-s", lua.name, base_url], capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(lua.name)
+
+
+def _lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def parse_wrk(out: str) -> dict:
+    """p50 and p99 (ms), requests/s, the number of requests, and what went wrong: answers
+    outside 2xx/3xx, and socket errors (a request that timed out has no latency in the
+    figures)."""
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    def count(pattern: str) -> int:
+        found = re.search(pattern, out)
+        return sum(int(n) for n in found.groups()) if found else 0
+
+    try:
+        return {
+            "p50": ms("50%"),
+            "p99": ms("99%"),
+            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "requests": count(r"(\d+) requests in"),
+            "errors": count(r"Non-2xx or 3xx responses: (\d+)"),
+            "socket_errors": count(
+                r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
+            ),
+        }
+    except AttributeError as exc:  # a pattern found nothing
+        raise BenchFailure(f"wrk's report could not be read:\n{out}") from exc
+
+
+def check_wrk(what: str, result: dict) -> None:
+    """Raise BenchFailure if any request of the run failed: its figures would mix error
+    pages (fast or slow) into the latencies."""
+    if result["errors"]:
+        raise BenchFailure(
+            f"{what}: {result['errors']} of {result['requests']} responses were not 2xx/3xx"
+        )
+    if result["socket_errors"]:
+        raise BenchFailure(f"{what}: {result['socket_errors']} socket errors or timeouts")
