@@ -92,10 +92,12 @@ def _summary_shown(encounter: Encounter) -> Summary | None:
 def summary_for_view(
     *, membership: Membership, encounter: Encounter, now: dt.datetime
 ) -> SummaryView:
-    """Decide, then log, then read: two steps in one transaction, so a view that cannot be
-    logged shows nothing. The read is a statement of its own after the event: on
-    PostgreSQL (READ COMMITTED) it sees a purge committed while the event waited for the
-    ledger's lock, so a summary purged by a refusal meanwhile is not shown."""
+    """Decide, then read, log and check, in one transaction: no summary leaves without its
+    event. The summary (the large read) is read before the event takes the ledger's lock,
+    which is held until the commit, so summary pages do not queue behind each other's reads
+    (docs/performance.md, "Lookup"). After the event, with the lock held, a fresh statement
+    (READ COMMITTED) checks that the summary is still there: a refusal's purge that
+    committed while this view waited for the lock is seen, and nothing is shown."""
     actor = Actor.for_membership(membership)
     decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
     if not decision.allowed:
@@ -110,6 +112,7 @@ def summary_for_view(
         )
         return SummaryView(decision, None, encounter)
     with transaction.atomic():
+        summary = _summary_shown(encounter)
         events.summary_viewed(
             actor=actor,
             patient_bsn=encounter.patient_bsn,
@@ -119,5 +122,10 @@ def summary_for_view(
             consent_policy=decision.policy,
             emergency=decision.outcome is Verdict.ALLOW_EMERGENCY,
         )
-        summary = _summary_shown(encounter)
+        if summary is not None and not _still_kept(summary):
+            summary = None  # purged meanwhile: a refusal was registered
     return SummaryView(decision, summary, encounter)
+
+
+def _still_kept(summary: Summary) -> bool:
+    return Summary.objects.filter(pk=summary.pk, bsn=summary.bsn).exists()

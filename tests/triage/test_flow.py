@@ -323,10 +323,11 @@ def test_the_summary_page_takes_at_most_8_queries_however_long_the_summary(clien
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_summary_page_logs_the_view_before_it_reads_the_summary(client, nurse, patients):
-    """As in production (autocommit, no test transaction around it): first the event (one
-    INSERT with the ledger's lock and link in it, audit/0004), then the summary with its
-    practice, read without the source bundle and without the practice's token."""
+def test_the_summary_page_checks_the_summary_is_kept_after_its_event(client, nurse, patients):
+    """As in production (autocommit, no test transaction around it): the summary with its
+    practice (without the source bundle or the practice's token), then the event (one
+    INSERT with the ledger's lock and link in it, audit/0004), then, with that lock held,
+    whether the summary is still kept."""
     found = search(client, CONSENTED)
     url = answer(client, found, answer="agrees")["Location"]
     client.get(url)  # the first page of a session remembers the second factor
@@ -336,7 +337,8 @@ def test_the_summary_page_logs_the_view_before_it_reads_the_summary(client, nurs
     ledger = [i for i, sql in enumerate(statements) if "audit_accessevent" in sql]
     summary = [i for i, sql in enumerate(statements) if 'FROM "summaries_summary"' in sql]
     assert len(ledger) == 1 and 'INSERT INTO "audit_accessevent"' in statements[ledger[0]]
-    assert len(summary) == 1 and ledger[0] < summary[0]
+    assert len(summary) == 2 and summary[0] < ledger[0] < summary[1]
+    assert "SELECT 1 AS" in statements[summary[1]]  # the check: exists()
     read = statements[summary[0]]
     assert '"summaries_summary"."source"' not in read
     assert '"summaries_gppractice"."token"' not in read
