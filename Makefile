@@ -55,9 +55,9 @@ lock: install
 	{ sed -n '1,2p' requirements.lock; cat requirements.lock.new; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.lock && rm requirements.lock.new
 
+# The .po file is the one table of translations: edit it (no fuzzy entries), then compile.
 messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
-	$(BIN)/python scripts/translate_nl.py
 	DEBUG=1 $(BIN)/python manage.py compilemessages --locale nl --ignore '.venv/*'
 
 # The NL Design System CSS is vendored (static/vendor/utrecht/README.md); this refreshes it.

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import events
 from audit.actors import Actor
 from audit.models import EventType
-from consent.decision import Answer, PointOfCare, decide
+from consent.decision import Answer, PointOfCare, PolicyState, decide
 from consent.models import Decision, Scope, Source
 from consent.selectors import policies_at, registered_state
 from consent.services import consent_register
 from portal.access import Refusal
 from portal.models import Membership
+from summaries.models import Summary
 from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
 from triage.models import Encounter, PointOfCareConsent
@@ -99,6 +102,50 @@ def _emergency_access_allowed(
         point_of_care=PointOfCare(Answer.CANNOT_CONSENT, frozenset(indications or [])),
     )
     return decision.allowed
+
+
+@dataclass(frozen=True)
+class ConsentPage:
+    """What the nurse sees before asking: who the patient is and what is registered."""
+
+    patient_name: str  # from the summary the search matched; only the name
+    age: int | None
+    registered: Decision  # for this membership's scope
+    policies: list[PolicyState]  # in force now: a blank patient's summary depends on them
+
+    @property
+    def asks_suspected_covid(self) -> bool:
+        return any(p.condition == "suspected_covid" for p in self.policies)
+
+
+def consent_page_for(
+    *, membership: Membership, encounter: Encounter, now: dt.datetime
+) -> ConsentPage:
+    """The consent page's facts. The name only — the summary's contents stay behind the
+    consent decision; the search that found the patient is already in the ledger."""
+    name = (
+        Summary.objects.filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
+        .values_list("sections__patient__name", flat=True)
+        .first()
+    )
+    return ConsentPage(
+        patient_name=name if isinstance(name, str) else "",
+        age=_age(encounter.patient_birth_date, timezone.localdate(now)),
+        registered=registered_state(
+            patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
+        ),
+        policies=[p for p in policies_at(now) if p.in_force],
+    )
+
+
+def _age(birth_date: dt.date | None, today: dt.date) -> int | None:
+    if birth_date is None:
+        return None
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 @transaction.atomic

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.models import MisuseAlert
-from consent.selectors import policies_at
 from portal.access import Permission, requires
 from triage.forms import PointOfCareForm, SearchForm
-from triage.point_of_care import open_encounter, point_of_care_record
+from triage.models import PointOfCareConsent
+from triage.point_of_care import consent_page_for, open_encounter, point_of_care_record
 from triage.search import Found, SearchThrottled, patient_search
 from triage.summary import summary_for_view
 
@@ -32,7 +33,12 @@ def search(request):
             return render(
                 request,
                 "triage/throttled.html",
-                {"failed_searches": throttled.kind == MisuseAlert.Kind.FAILED_SEARCHES},
+                {
+                    "failed_searches": throttled.kind == MisuseAlert.Kind.FAILED_SEARCHES,
+                    "limit": settings.TRIAGE_FAILED_SEARCHES_PER_HOUR
+                    if throttled.kind == MisuseAlert.Kind.FAILED_SEARCHES
+                    else settings.TRIAGE_PATIENTS_PER_HOUR,
+                },
                 status=429,
             )
         if result.found is Found.PATIENT:
@@ -45,9 +51,22 @@ def search(request):
 def consent(request, public_id):
     now = timezone.now()
     encounter = open_encounter(membership=request.membership, public_id=public_id, now=now)
-    ask_covid = any(p.in_force and p.condition == "suspected_covid" for p in policies_at(now))
-    form = PointOfCareForm(request.POST or None, ask_covid=ask_covid)
-    if request.method == "POST" and form.is_valid():
+    page = consent_page_for(membership=request.membership, encounter=encounter, now=now)
+    ask_covid = page.asks_suspected_covid
+    if "change" in request.POST:
+        # "Change answer" on the review step: the answer back in the form, not recorded.
+        posted = PointOfCareForm(request.POST, ask_covid=ask_covid)
+        initial = posted.cleaned_data if posted.is_valid() else {}
+        form = PointOfCareForm(initial=initial, ask_covid=ask_covid)
+    else:
+        form = PointOfCareForm(request.POST or None, ask_covid=ask_covid)
+    if form.is_bound and form.is_valid():
+        if "review" in request.POST:
+            return render(
+                request,
+                "triage/consent_review.html",
+                {"form": form, "encounter": encounter, "answer": _answer_label(form)},
+            )
         point_of_care_record(
             membership=request.membership,
             encounter=encounter,
@@ -61,7 +80,22 @@ def consent(request, public_id):
             register_lasting=form.cleaned_data["register_lasting"],
         )
         return redirect("triage_summary", public_id=encounter.public_id)
-    return render(request, "triage/consent.html", {"form": form, "encounter": encounter})
+    return render(
+        request,
+        "triage/consent.html",
+        {
+            "form": form,
+            "encounter": encounter,
+            "patient_name": page.patient_name,
+            "age": page.age,
+            "registered": page.registered,
+            "policies": page.policies,
+        },
+    )
+
+
+def _answer_label(form: PointOfCareForm) -> str:
+    return PointOfCareConsent.Answer(form.cleaned_data["answer"]).label
 
 
 @requires(Permission.VIEW_SUMMARY)
@@ -71,6 +105,13 @@ def summary(request, public_id):
     encounter = open_encounter(membership=request.membership, public_id=public_id, now=now)
     view = summary_for_view(membership=request.membership, encounter=encounter, now=now)
     status = 200 if view.decision.allowed else 403
+    try:
+        answer = encounter.consent.answer
+    except PointOfCareConsent.DoesNotExist:
+        answer = ""
     return render(
-        request, "triage/summary.html", {"view": view, "encounter": encounter}, status=status
+        request,
+        "triage/summary.html",
+        {"view": view, "encounter": encounter, "answer": answer},
+        status=status,
     )

@@ -79,6 +79,7 @@ def test_login_totp_enrolment_and_triage_pages_have_no_csp_violation(
     page.get_by_label("Geboortedatum").press("Enter")
     page.get_by_label("De patiënt geeft toestemming").check()
     page.get_by_role("button", name="Vastleggen en verder").click()
+    page.get_by_role("button", name="Vastleggen en samenvatting tonen").click()  # the review
     expect(page.get_by_role("heading", level=1)).to_have_text("Jan Visser")
     expect(page.locator("tr.out-of-range td").first).to_have_css("color", "rgb(176, 0, 32)")
     assert refused == []

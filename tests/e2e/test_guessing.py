@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from audit.models import MisuseAlert
 from portal.totp import totp_code
+from tests.e2e.accessibility import assert_accessible
 from tests.factories import enrol_totp
 from tests.triage.fixtures import BIRTH, CONSENTED
 from triage.models import Encounter
@@ -59,15 +60,19 @@ def test_a_nurse_guessing_birth_dates_for_one_bsn_is_stopped(nurse_page: Page):
     page = nurse_page
     for year in range(1951, 1956):
         assert try_birth_date(page, CONSENTED, BIRTH.replace(year=year)) == 200
-        expect(page.get_by_role("status")).to_have_text(
+        # The alert says what happened, then the next step.
+        expect(page.get_by_role("status")).to_contain_text(
             "Geen patiënt gevonden met dit BSN en deze geboortedatum."
         )
+        expect(page.get_by_role("status")).to_contain_text("Controleer het BSN")
     # The sixth try has the right birth date: too late, the patient is not opened.
     assert try_birth_date(page, CONSENTED, BIRTH) == 429
     expect(page.get_by_role("heading", level=1)).to_have_text(
         dutch("Too many searches that found nobody")
     )
+    expect(page.get_by_role("alert")).to_contain_text("Binnen het uur kunt u weer zoeken")
     expect(page).to_have_url(re.compile(r"/triage/$"))
+    assert_accessible(page)
     assert not Encounter.objects.exists()
     alert = MisuseAlert.objects.get()
     assert (alert.kind, alert.username, alert.hits) == ("failed_searches", "sanne", 1)
