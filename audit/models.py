@@ -83,7 +83,8 @@ class AccessEvent(models.Model):
     # Chain position: 1, 2, 3, ... without gaps, so a removed row shows.
     seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
     event_id = models.UUIDField(_("event id"), unique=True, editable=False)
-    occurred_at = models.DateTimeField(_("time (UTC, start of the event)"))
+    # Stored in UTC (timestamptz); every page shows it in TIME_ZONE, Europe/Amsterdam.
+    occurred_at = models.DateTimeField(_("time (start of the event, Dutch time)"))
 
     event_type = models.CharField(_("event type"), max_length=32, choices=EventType.choices)
     action = models.CharField(_("action"), max_length=1, choices=Action.choices)

@@ -177,3 +177,25 @@ def test_granting_a_clinical_role_is_an_event_and_an_alert_for_that_organisation
     assert AccessEvent.objects.filter(event_type=EventType.ROLE_GRANTED).count() == 2
     alert.refresh_from_db()
     assert alert.hits == 2
+
+
+def test_the_ledger_in_the_admin_shows_dutch_time_and_says_so(admin_client):
+    import datetime as dt
+
+    from django.utils import formats, timezone, translation
+
+    from audit import events
+    from audit.actors import Actor
+
+    at = dt.datetime(2026, 7, 1, 10, 30, tzinfo=dt.UTC)  # summer: 12:30 in Amsterdam
+    events.ledger_verified(actor=Actor.system("test"), checked=0, head_seq=0)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # its time set, in this test's transaction only
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE audit_accessevent SET occurred_at = %s", [at])
+    page = admin_client.get("/admin/audit/accessevent/").content.decode()
+    assert "Nederlandse tijd" in page and "UTC" not in page
+    with translation.override("nl"):
+        shown = formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    assert shown in page and "12:30" in shown
