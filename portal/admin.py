@@ -31,14 +31,17 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("organisation",)
 
     # `obj` is the user whose page this is: nobody grants themselves a role.
-    def has_add_permission(self, request, obj=None):
+    def _not_own_page(self, request, obj) -> bool:
         return obj is None or obj.pk != request.user.pk
+
+    def has_add_permission(self, request, obj=None):
+        return self._not_own_page(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.pk != request.user.pk
+        return self._not_own_page(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.pk != request.user.pk
+        return self._not_own_page(request, obj)
 
 
 class AccountChangeForm(UserChangeForm):
@@ -130,13 +133,15 @@ class MembershipAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"request_user": request.user})
 
+    @staticmethod
+    def _own(request, obj) -> bool:
+        return obj is not None and obj.user_id == request.user.pk
+
     def has_change_permission(self, request, obj=None):
-        own = obj is not None and obj.user_id == request.user.pk
-        return not own and super().has_change_permission(request, obj)
+        return not self._own(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        own = obj is not None and obj.user_id == request.user.pk
-        return not own and super().has_delete_permission(request, obj)
+        return not self._own(request, obj) and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         membership_save(membership=obj, actor=admin_actor(request))
