@@ -44,11 +44,3 @@ class Actor:
     def system(cls, name: str) -> Actor:
         """A process acting on its own, e.g. a Celery task or a command."""
         return cls(username=f"system:{name}", name=name)
-
-
-@dataclass(frozen=True)
-class Responsible:
-    """The responsible user on whose behalf the actor works (NEN 7513)."""
-
-    name: str
-    uzi_number: str = ""

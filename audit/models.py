@@ -90,7 +90,9 @@ class AccessEvent(models.Model):
     action = models.CharField(_("action"), max_length=1, choices=Action.choices)
     outcome = models.PositiveSmallIntegerField(_("outcome"), choices=Outcome.choices)
 
-    # Who: the user, and the responsible user on whose behalf they acted.
+    # Who: the user, and the responsible user on whose behalf they acted (NEN 7513). No
+    # role of the portal acts on another's behalf yet: the responsible_* columns stay empty
+    # (they are in the chain's canonical form, so they stay as columns).
     user_uzi = models.CharField(_("user UZI number"), max_length=9, blank=True)
     user_username = models.CharField(_("username"), max_length=150, blank=True)
     user_name = models.CharField(_("user name"), max_length=200, blank=True)

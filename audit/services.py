@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 
 from audit import context as request_context
-from audit.actors import Actor, Responsible
+from audit.actors import Actor
 from audit.chain import GENESIS_HASH, canonical_parts, check_detail, event_hash
 from audit.identifiers import validate_bsn
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
@@ -154,7 +154,6 @@ def _event(
     consent_basis: ConsentBasis = ConsentBasis.NONE,
     consent_policy: str = "",
     purpose_of_use: Purpose = Purpose.TREATMENT,
-    responsible: Responsible | None = None,
     detail: dict[str, Any] | None = None,
     occurred_at: dt.datetime | None = None,
     context: request_context.RequestContext | None = None,
@@ -181,8 +180,6 @@ def _event(
         user_name=actor.name,
         user_role_code=actor.role_code,
         user_portal_role=actor.portal_role,
-        responsible_uzi=responsible.uzi_number if responsible else "",
-        responsible_name=responsible.name if responsible else "",
         organisation_ura=actor.organisation_ura,
         organisation_agb=actor.organisation_agb,
         organisation_name=actor.organisation_name,

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import context as request_context
-from audit.actors import Responsible
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
 from audit.services import access_event_record
@@ -33,7 +32,6 @@ def test_access_event_record_stores_the_nen7513_fields():
         consent_basis=ConsentBasis.ON_THE_SPOT_CONSENT,
         consent_policy="Corona Opt-in",
         purpose_of_use=Purpose.TREATMENT,
-        responsible=Responsible(name="Dr. E. Jansen", uzi_number="900000033"),
         detail={"sections": ["medication", "allergies"]},
         context=context,
     )
@@ -48,7 +46,7 @@ def test_access_event_record_stores_the_nen7513_fields():
         "Sanne de Vries",
     )
     assert (stored.user_role_code, stored.user_portal_role) == ("30.000", "triage")
-    assert (stored.responsible_name, stored.responsible_uzi) == ("Dr. E. Jansen", "900000033")
+    assert (stored.responsible_name, stored.responsible_uzi) == ("", "")  # no role acts for another
     assert (stored.organisation_ura, stored.organisation_agb) == ("90000101", "06010001")
     assert stored.organisation_name == "Huisartsenpost Utrecht Stad"
     assert stored.patient_bsn == "999911120"
