@@ -184,9 +184,8 @@ def consented_encounter(membership, bsn: str, birth_date) -> str:
     from django.utils import timezone
 
     from audit.actors import Actor
-    from consent.models import Decision, Scope, Source
+    from consent.models import Answer, Decision, Scope, Source
     from consent.services import consent_register
-    from triage.models import PointOfCareConsent
     from triage.point_of_care import point_of_care_record
     from triage.search import patient_search
 
@@ -203,7 +202,7 @@ def consented_encounter(membership, bsn: str, birth_date) -> str:
     point_of_care_record(
         membership=membership,
         encounter=result.encounter,
-        answer=PointOfCareConsent.Answer.AGREES,
+        answer=Answer.AGREES,
         now=timezone.now(),
     )
     return str(result.encounter.public_id)

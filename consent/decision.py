@@ -14,16 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from audit.models import ConsentBasis
-from consent.models import Decision
+from consent.models import Answer, Decision
 
-
-class Answer(StrEnum):
-    """What the patient said when asked at the point of care."""
-
-    NOT_ASKED = "not_asked"
-    AGREES = "agrees"  # by themselves or through a representative (recorded separately)
-    REFUSES = "refuses"
-    CANNOT_CONSENT = "cannot_consent"  # unconscious, confused: emergency access
+__all__ = ["Answer", "ConsentDecision", "Decision", "PointOfCare", "PolicyState", "decide"]
 
 
 class Verdict(StrEnum):
@@ -56,7 +49,7 @@ class PolicyState:
 
 @dataclass(frozen=True)
 class PointOfCare:
-    answer: Answer
+    answer: Answer | None  # None: not asked (yet)
     indications: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -84,7 +77,7 @@ def decide(
         return ConsentDecision(
             Verdict.DENY, Reason.REFUSED_ON_THE_SPOT, ConsentBasis.REFUSAL_ON_THE_SPOT
         )
-    if answer is Answer.NOT_ASKED:
+    if answer is None:
         return ConsentDecision(Verdict.DENY, Reason.NOT_ASKED, ConsentBasis.NONE)
     if registered is Decision.CONSENT:
         if answer is Answer.AGREES:

@@ -26,6 +26,15 @@ class Decision(models.TextChoices):
     BLANK = "blank", _("No choice (withdrawn)")
 
 
+class Answer(models.TextChoices):
+    """What the patient answered when asked at the point of care: triage records it once
+    per encounter, the consent decision reads it. Not asked (yet) is no answer: None."""
+
+    AGREES = "agrees", _("The patient agrees")  # themselves or through a representative
+    REFUSES = "refuses", _("The patient refuses")
+    CANNOT_CONSENT = "cannot_consent", _("The patient cannot consent (emergency access)")
+
+
 class Source(models.TextChoices):
     GP_PRACTICE = "gp_practice", _("Registered by the GP practice")
     ON_THE_SPOT = "on_the_spot", _("Registered at the point of care")

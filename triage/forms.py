@@ -7,7 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.identifiers import validate_bsn
-from triage.models import EmergencyReason, PointOfCareConsent
+from consent.models import Answer
+from triage.models import EmergencyReason
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -68,7 +69,7 @@ class PointOfCareForm(forms.Form):
 
     answer = forms.ChoiceField(
         label=_("What did the patient say?"),
-        choices=PointOfCareConsent.Answer.choices,
+        choices=Answer.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose what the patient said.")},
     )
@@ -110,7 +111,7 @@ class PointOfCareForm(forms.Form):
     def clean(self):
         data = super().clean()
         answer = data.get("answer")
-        if answer == PointOfCareConsent.Answer.CANNOT_CONSENT:
+        if answer == Answer.CANNOT_CONSENT:
             # Nobody answered: no representative, and nothing to register as lasting.
             data.update(by_representative=False, representative="", register_lasting=False)
             if not data.get("emergency_reason"):

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from consent.models import Answer
+
 
 class Encounter(models.Model):
     """One patient opened by one staff member: the access grant for that patient.
@@ -59,13 +61,8 @@ class EmergencyReason(models.TextChoices):
 class PointOfCareConsent(models.Model):
     """What the patient answered at the point of care, once per encounter."""
 
-    class Answer(models.TextChoices):
-        AGREES = "agrees", _("The patient agrees")
-        REFUSES = "refuses", _("The patient refuses")
-        CANNOT_CONSENT = "cannot_consent", _("The patient cannot consent (emergency access)")
-
     encounter = models.OneToOneField(Encounter, on_delete=models.PROTECT, related_name="consent")
-    answer = models.CharField(max_length=16, choices=Answer.choices)
+    answer = models.CharField(max_length=16, choices=Answer.choices)  # the decision reads it
     by_representative = models.BooleanField(default=False)
     # Who answered for the patient: e.g. "moeder", "curator", "wettelijk vertegenwoordiger".
     representative = models.CharField(max_length=200, blank=True)

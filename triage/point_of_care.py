@@ -27,9 +27,9 @@ from triage.models import Encounter, PointOfCareConsent
 from triage.search import requester_scope
 
 EVENT_FOR_ANSWER = {
-    PointOfCareConsent.Answer.AGREES: EventType.CONSENT_RECORDED,
-    PointOfCareConsent.Answer.REFUSES: EventType.CONSENT_REFUSED,
-    PointOfCareConsent.Answer.CANNOT_CONSENT: EventType.EMERGENCY_ACCESS,
+    Answer.AGREES: EventType.CONSENT_RECORDED,
+    Answer.REFUSES: EventType.CONSENT_REFUSED,
+    Answer.CANNOT_CONSENT: EventType.EMERGENCY_ACCESS,
 }
 
 
@@ -153,7 +153,7 @@ def point_of_care_record(
     *,
     membership: Membership,
     encounter: Encounter,
-    answer: PointOfCareConsent.Answer,
+    answer: Answer,
     now: dt.datetime,
     by_representative: bool = False,
     representative: str = "",
@@ -164,12 +164,12 @@ def point_of_care_record(
 ) -> PointOfCareConsent:
     """Record the answer; a second answer for the same encounter (a replayed or forged
     POST) is refused. Emergency access shortens the grant to EMERGENCY_ACCESS_MINUTES."""
-    if answer == PointOfCareConsent.Answer.CANNOT_CONSENT and not emergency_reason:
+    if answer == Answer.CANNOT_CONSENT and not emergency_reason:
         raise ValidationError({"emergency_reason": "a coded reason is required"})
     if by_representative and not representative.strip():
         raise ValidationError({"representative": "say who answered for the patient"})
     actor = Actor.for_membership(membership)
-    refusing = register_lasting and answer == PointOfCareConsent.Answer.REFUSES
+    refusing = register_lasting and answer == Answer.REFUSES
     if refusing:
         # The purge below takes the store lock; the ledger events before it take the
         # ledger's. Store lock first, as everywhere: no deadlock, and the ledger is not held
@@ -191,7 +191,7 @@ def point_of_care_record(
     except IntegrityError as exc:
         raise PermissionDenied("this patient's answer was recorded already") from exc
     emergency_refused = False
-    if answer == PointOfCareConsent.Answer.CANNOT_CONSENT:
+    if answer == Answer.CANNOT_CONSENT:
         emergency_refused = not _emergency_access_allowed(membership, encounter, indications, now)
         limit = now + dt.timedelta(minutes=settings.EMERGENCY_ACCESS_MINUTES)
         Encounter.objects.filter(pk=encounter.pk, expires_at__gt=limit).update(expires_at=limit)
@@ -207,10 +207,8 @@ def point_of_care_record(
         register_lasting=register_lasting,
         refused=emergency_refused,
     )
-    if register_lasting and answer != PointOfCareConsent.Answer.CANNOT_CONSENT:
-        decision = (
-            Decision.CONSENT if answer == PointOfCareConsent.Answer.AGREES else Decision.REFUSAL
-        )
+    if register_lasting and answer != Answer.CANNOT_CONSENT:
+        decision = Decision.CONSENT if answer == Answer.AGREES else Decision.REFUSAL
         consent_register(
             patient_bsn=encounter.patient_bsn,
             scope=Scope.BOTH,

@@ -25,12 +25,6 @@ from summaries.models import Summary
 from triage.models import Encounter, PointOfCareConsent
 from triage.search import requester_scope
 
-ANSWERS = {
-    PointOfCareConsent.Answer.AGREES: Answer.AGREES,
-    PointOfCareConsent.Answer.REFUSES: Answer.REFUSES,
-    PointOfCareConsent.Answer.CANNOT_CONSENT: Answer.CANNOT_CONSENT,
-}
-
 
 @dataclass(frozen=True)
 class SummaryView:
@@ -66,9 +60,9 @@ def consent_decision_for(
     except PointOfCareConsent.DoesNotExist:
         consent = None
     point_of_care = (
-        PointOfCare(ANSWERS[consent.answer], frozenset(consent.indications))
+        PointOfCare(Answer(consent.answer), frozenset(consent.indications))
         if consent
-        else PointOfCare(Answer.NOT_ASKED)
+        else PointOfCare(None)
     )
     return decide(
         registered=_registered(encounter, membership),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.models import MisuseAlert
+from consent.models import Answer
 from portal.access import Permission, requires
 from triage.forms import PointOfCareForm, SearchForm
 from triage.models import PointOfCareConsent
@@ -95,7 +96,7 @@ def consent(request, public_id):
 
 
 def _answer_label(form: PointOfCareForm) -> str:
-    return PointOfCareConsent.Answer(form.cleaned_data["answer"]).label
+    return Answer(form.cleaned_data["answer"]).label
 
 
 @requires(Permission.VIEW_SUMMARY)

@@ -30,7 +30,7 @@ policies = st.lists(
 )
 points_of_care = st.builds(
     PointOfCare,
-    answer=st.sampled_from(Answer),
+    answer=st.sampled_from([None, *Answer]),  # None: not asked
     indications=st.frozensets(st.sampled_from(["suspected_covid", "other"])),
 )
 registered_states = st.sampled_from(Decision)
@@ -56,7 +56,7 @@ registered_states = st.sampled_from(Decision)
             Verdict.DENY,
             ConsentBasis.REFUSAL_ON_THE_SPOT,
         ),
-        (Decision.CONSENT, CORONA, Answer.NOT_ASKED, COVID, Verdict.DENY, ConsentBasis.NONE),
+        (Decision.CONSENT, CORONA, None, COVID, Verdict.DENY, ConsentBasis.NONE),
         (
             Decision.CONSENT,
             CORONA_OFF,
@@ -138,7 +138,7 @@ def test_nothing_is_shown_without_asking_and_never_after_a_refusal(
     registered, policies, point_of_care
 ):
     decision = decide(registered=registered, policies=policies, point_of_care=point_of_care)
-    if point_of_care.answer in (Answer.NOT_ASKED, Answer.REFUSES):
+    if point_of_care.answer in (None, Answer.REFUSES):
         assert not decision.allowed
 
 

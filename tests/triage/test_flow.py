@@ -465,6 +465,7 @@ def test_the_service_itself_requires_the_emergency_reason_and_the_representative
     from django.db import transaction
     from django.utils import timezone
 
+    from consent.models import Answer
     from triage.models import PointOfCareConsent
     from triage.point_of_care import point_of_care_record
     from triage.search import patient_search
@@ -473,8 +474,8 @@ def test_the_service_itself_requires_the_emergency_reason_and_the_representative
         membership=nurse, bsn=CONSENTED, birth_date=BIRTH, now=timezone.now()
     ).encounter
     for kwargs in (
-        {"answer": PointOfCareConsent.Answer.CANNOT_CONSENT},
-        {"answer": PointOfCareConsent.Answer.AGREES, "by_representative": True},
+        {"answer": Answer.CANNOT_CONSENT},
+        {"answer": Answer.AGREES, "by_representative": True},
     ):
         with pytest.raises(ValidationError), transaction.atomic():
             point_of_care_record(
