@@ -38,6 +38,9 @@ def main() -> None:
     from bench.common import setup_django
 
     setup_django()
+    # The pages link hashed stylesheets: collected as the lookup bench does, or every page
+    # would answer 500 (Missing staticfiles manifest entry).
+    lookup.collect_static(lookup.server_env(lookup.database_url(args.size)))
     from django.conf import settings
     from django.test import Client
 

@@ -16,7 +16,11 @@ from audit.actors import Actor
 from audit.models import EventType
 from consent.decision import Answer, PointOfCare, PolicyState, decide
 from consent.models import Decision, Scope, Source
-from consent.selectors import policies_at, registered_state
+from consent.selectors import (
+    policies_at,
+    registered_from,
+    registered_state,
+)
 from consent.services import consent_register
 from portal.access import Refusal
 from portal.models import Membership
@@ -25,6 +29,7 @@ from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
 from triage.models import Encounter, PointOfCareConsent
 from triage.search import requester_scope
+from triage.sql import encounter_row
 
 EVENT_FOR_ANSWER = {
     Answer.AGREES: EventType.CONSENT_RECORDED,
@@ -33,21 +38,32 @@ EVENT_FOR_ANSWER = {
 }
 
 
-def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> Encounter:
-    """The user's own, open, unexpired encounter, or PermissionDenied; with its
-    point-of-care consent (`encounter.consent`), which the summary's gate needs."""
-    encounter = (
-        Encounter.objects.select_related("consent")
-        .filter(public_id=public_id, user_id=membership.user_id, membership_id=membership.pk)
-        .first()
+@dataclass(frozen=True)
+class OpenEncounter:
+    """The user's open encounter and what its pages decide on, read in one statement."""
+
+    encounter: Encounter
+    answer: PointOfCareConsent | None  # what the patient said here; None: not asked yet
+    registered: Decision  # the registry's answer for this membership's scope
+
+
+def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> OpenEncounter:
+    """The user's own, open, unexpired encounter, or PermissionDenied; with the patient's
+    answer here and what the registry holds for them (the consent decision's inputs)."""
+    row = encounter_row(  # one statement: docs/performance.md, "Lookup"
+        public_id=public_id,
+        user_id=membership.user_id,
+        membership_id=membership.pk,
+        scope=requester_scope(membership),
     )
-    if encounter is None:
+    if row is None:
         raise _refused(
             membership,
             public_id,
             "no open encounter of yours with this patient",
             _("This patient is not open for you. Search for the patient to open them."),
         )
+    encounter, answer, registered = row
     if encounter.ended_at is not None:
         raise _refused(
             membership,
@@ -70,7 +86,7 @@ def open_encounter(*, membership: Membership, public_id, now: dt.datetime) -> En
             _("The time for this patient is up. Search again to open them."),
             encounter.patient_bsn,
         )
-    return encounter
+    return OpenEncounter(encounter, answer, registered_from(registered))
 
 
 def _refused(
@@ -118,11 +134,10 @@ class ConsentPage:
         return any(p.condition == "suspected_covid" for p in self.policies)
 
 
-def consent_page_for(
-    *, membership: Membership, encounter: Encounter, now: dt.datetime
-) -> ConsentPage:
+def consent_page_for(*, opened: OpenEncounter, now: dt.datetime) -> ConsentPage:
     """The consent page's facts. The name only — the summary's contents stay behind the
     consent decision; the search that found the patient is already in the ledger."""
+    encounter = opened.encounter
     name = (
         Summary.objects.filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
         .values_list("sections__patient__name", flat=True)
@@ -131,9 +146,7 @@ def consent_page_for(
     return ConsentPage(
         patient_name=name if isinstance(name, str) else "",
         age=_age(encounter.patient_birth_date, timezone.localdate(now)),
-        registered=registered_state(
-            patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
-        ),
+        registered=opened.registered,
         policies=[p for p in policies_at(now) if p.in_force],
     )
 

@@ -13,17 +13,17 @@ from audit.actors import Actor
 from consent.decision import (
     Answer,
     ConsentDecision,
-    Decision,
     PointOfCare,
     PolicyState,
     Verdict,
     decide,
 )
-from consent.selectors import policies_at, registered_state
+from consent.selectors import policies_at
 from portal.models import Membership
 from summaries.models import Summary
-from triage.models import Encounter, PointOfCareConsent
-from triage.search import requester_scope
+from triage.models import Encounter
+from triage.point_of_care import OpenEncounter
+from triage.sql import summary_shown_row, summary_still_kept
 
 
 @dataclass(frozen=True)
@@ -44,47 +44,20 @@ class _PoliciesAt:
         return iter(policies_at(self.now))
 
 
-def _registered(encounter: Encounter, membership: Membership) -> Decision:
-    """The registry's answer for this patient and this membership's scope, read now."""
-    return registered_state(
-        patient_bsn=encounter.patient_bsn, requester_scope=requester_scope(membership)
-    )
-
-
-def consent_decision_for(
-    *, encounter: Encounter, membership: Membership, now: dt.datetime
-) -> ConsentDecision:
-    # open_encounter reads it with the encounter (select_related).
-    try:
-        consent = encounter.consent
-    except PointOfCareConsent.DoesNotExist:
-        consent = None
+def consent_decision_for(*, opened: OpenEncounter, now: dt.datetime) -> ConsentDecision:
+    answer = opened.answer
     point_of_care = (
-        PointOfCare(Answer(consent.answer), frozenset(consent.indications))
-        if consent
+        PointOfCare(Answer(answer.answer), frozenset(answer.indications))
+        if answer
         else PointOfCare(None)
     )
     return decide(
-        registered=_registered(encounter, membership),
-        policies=_PoliciesAt(now),
-        point_of_care=point_of_care,
-    )
-
-
-def _summary_shown(encounter: Encounter) -> Summary | None:
-    """What the page shows: the typed sections and the practice, not the source bundle
-    (nor the practice's bearer token).
-    None when it was purged since the search (a refusal registered meanwhile)."""
-    return (
-        Summary.objects.select_related("practice")
-        .defer("source", "practice__token")
-        .filter(pk=encounter.summary_id, bsn=encounter.patient_bsn)
-        .first()
+        registered=opened.registered, policies=_PoliciesAt(now), point_of_care=point_of_care
     )
 
 
 def summary_for_view(
-    *, membership: Membership, encounter: Encounter, now: dt.datetime
+    *, membership: Membership, opened: OpenEncounter, now: dt.datetime
 ) -> SummaryView:
     """Decide, then read, log and check, in one transaction: no summary leaves without its
     event. The summary (the large read) is read before the event takes the ledger's lock,
@@ -93,7 +66,8 @@ def summary_for_view(
     (READ COMMITTED) checks that the summary is still there: a refusal's purge that
     committed while this view waited for the lock is seen, and nothing is shown."""
     actor = Actor.for_membership(membership)
-    decision = consent_decision_for(encounter=encounter, membership=membership, now=now)
+    encounter = opened.encounter
+    decision = consent_decision_for(opened=opened, now=now)
     if not decision.allowed:
         events.access_denied(
             actor=actor,
@@ -106,7 +80,7 @@ def summary_for_view(
         )
         return SummaryView(decision, None, encounter)
     with transaction.atomic():
-        summary = _summary_shown(encounter)
+        summary = summary_shown_row(summary_id=encounter.summary_id, bsn=encounter.patient_bsn)
         events.summary_viewed(
             actor=actor,
             patient_bsn=encounter.patient_bsn,
@@ -116,10 +90,6 @@ def summary_for_view(
             consent_policy=decision.policy,
             emergency=decision.outcome is Verdict.ALLOW_EMERGENCY,
         )
-        if summary is not None and not _still_kept(summary):
+        if summary is not None and not summary_still_kept(summary_id=summary.pk, bsn=summary.bsn):
             summary = None  # purged meanwhile: a refusal was registered
     return SummaryView(decision, summary, encounter)
-
-
-def _still_kept(summary: Summary) -> bool:
-    return Summary.objects.filter(pk=summary.pk, bsn=summary.bsn).exists()

@@ -11,7 +11,6 @@ from audit.models import MisuseAlert
 from consent.models import Answer
 from portal.access import Permission, requires
 from triage.forms import PointOfCareForm, SearchForm
-from triage.models import PointOfCareConsent
 from triage.point_of_care import consent_page_for, open_encounter, point_of_care_record
 from triage.search import Found, SearchThrottled, patient_search
 from triage.summary import summary_for_view
@@ -51,8 +50,9 @@ def search(request):
 @require_http_methods(["GET", "POST"])
 def consent(request, public_id):
     now = timezone.now()
-    encounter = open_encounter(membership=request.membership, public_id=public_id, now=now)
-    page = consent_page_for(membership=request.membership, encounter=encounter, now=now)
+    opened = open_encounter(membership=request.membership, public_id=public_id, now=now)
+    encounter = opened.encounter
+    page = consent_page_for(opened=opened, now=now)
     ask_covid = page.asks_suspected_covid
     if "change" in request.POST:
         # "Change answer" on the review step: the answer back in the form, not recorded.
@@ -103,16 +103,16 @@ def _answer_label(form: PointOfCareForm) -> str:
 @require_http_methods(["GET"])
 def summary(request, public_id):
     now = timezone.now()
-    encounter = open_encounter(membership=request.membership, public_id=public_id, now=now)
-    view = summary_for_view(membership=request.membership, encounter=encounter, now=now)
+    opened = open_encounter(membership=request.membership, public_id=public_id, now=now)
+    view = summary_for_view(membership=request.membership, opened=opened, now=now)
     status = 200 if view.decision.allowed else 403
-    try:
-        answer = encounter.consent.answer
-    except PointOfCareConsent.DoesNotExist:
-        answer = ""
     return render(
         request,
         "triage/summary.html",
-        {"view": view, "encounter": encounter, "answer": answer},
+        {
+            "view": view,
+            "encounter": opened.encounter,
+            "answer": opened.answer.answer if opened.answer else "",
+        },
         status=status,
     )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from consent.selectors import refusal_registered_sql, refused_among
+from consent.selectors import refused_among
+from consent.sql import refusal_registered_sql
 from summaries.fhir.model import PatientSummary
 from summaries.models import GpPractice, Summary
 from summaries.services.store_lock import store_lock_shared
