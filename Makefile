@@ -60,13 +60,15 @@ messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages --locale nl --ignore '.venv/*'
 
-# The NL Design System CSS is vendored (static/vendor/utrecht/README.md); this refreshes it.
-vendor-css:
-	rm -rf var/npm && mkdir -p var/npm && cd var/npm && npm pack @utrecht/component-library-css@9.0.4 @utrecht/design-tokens@5.0.1
+# The NL Design System CSS, vendored: only what our pages use (static/vendor/utrecht/README.md).
+# Run after using a component class the stylesheet lacks (tests/test_static_css.py says so).
+vendor-css: install
+	rm -rf var/npm var/purged && mkdir -p var/npm var/purged
+	cd var/npm && npm pack --silent @utrecht/component-library-css@9.0.4 @utrecht/design-tokens@5.0.1
 	cd var/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar -xzf "$$f" -C "$${f%.tgz}"; done
-	cp var/npm/utrecht-component-library-css-9.0.4/package/dist/html.css static/vendor/utrecht/component-library-html-9.0.4.css
-	cp var/npm/utrecht-component-library-css-9.0.4/package/dist/index.css static/vendor/utrecht/component-library-9.0.4.css
-	cp var/npm/utrecht-design-tokens-5.0.1/package/dist/theme.css static/vendor/utrecht/design-tokens-theme-5.0.1.css
+	npx --yes purgecss@8.0.0 --config scripts/purgecss.config.cjs
+	{ echo "/* NL Design System (Utrecht): @utrecht/design-tokens 5.0.1 theme.css, @utrecht/component-library-css 9.0.4 index.css and html.css, EUPL-1.2; only the rules our pages use (make vendor-css). */"; \
+	  cat var/purged/theme.css var/purged/index.css var/purged/html.css; } > static/vendor/utrecht/utrecht-used.css
 
 clean:
 	rm -rf $(VENV) var/
