@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "audit",
     "consent",
     "summaries",
+    "registry",
     "triage",
 ]
 

@@ -21,11 +21,10 @@ from consent.selectors import (
     registered_from,
     registered_state,
 )
-from consent.services import consent_register
 from portal.access import Refusal
 from portal.models import Membership
+from registry.services import choice_register
 from summaries.models import Summary
-from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
 from triage.models import Encounter, PointOfCareConsent
 from triage.search import requester_scope
@@ -221,19 +220,16 @@ def point_of_care_record(
         refused=emergency_refused,
     )
     if register_lasting and answer != Answer.CANNOT_CONSENT:
-        decision = Decision.CONSENT if answer == Answer.AGREES else Decision.REFUSAL
-        consent_register(
+        # With its effects: a refusal purges the summary (registry.services).
+        choice_register(
             patient_bsn=encounter.patient_bsn,
             scope=Scope.BOTH,
-            decision=decision,
+            decision=Decision.CONSENT if answer == Answer.AGREES else Decision.REFUSAL,
             source=Source.ON_THE_SPOT,
             actor=actor,
             by_representative=by_representative,
             at=now,
-            # The search matched it: after the purge below, only the registration has it.
+            # The search matched it: after a refusal's purge, only the registration has it.
             patient_birth_date=encounter.patient_birth_date,
         )
-        if decision == Decision.REFUSAL:
-            # A refusing patient's summary is not kept (DOMAIN: the rules).
-            summary_purge(bsn=encounter.patient_bsn, actor=actor, reason="refusal on the spot")
     return consent

@@ -1,0 +1,1 @@
+from tests.triage.fixtures import patients  # noqa: F401 - fixtures
