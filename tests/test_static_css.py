@@ -44,7 +44,7 @@ def test_every_component_class_used_has_its_rules_in_the_stylesheet():
 
 
 def test_alert_kinds_built_from_a_variable_are_kept():
-    """templates/triage/alert.html writes utrecht-alert--{{ type }}: PurgeCSS cannot see
+    """templates/components/alert.html writes utrecht-alert--{{ type }}: PurgeCSS cannot see
     those, the config's safelist keeps them."""
     css = _selectors()
     kinds = {

@@ -1,61 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audit.identifiers import validate_bsn
 from consent.models import Answer
 from triage.models import EmergencyReason
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class DateInputField(forms.DateField):
-    """A date as a date input sends it (ISO, 2026-11-27) read at once; any other spelling
-    as DateField reads it. Only the ISO format fits four digits, a dash, two, a dash and
-    two, so the result is the same; the Dutch formats tried first cost ~60 µs a search."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass  # e.g. 1950-02-30: DateField says what is wrong
-        return super().to_python(value)
-
-
-class SearchForm(forms.Form):
-    """BSN and birth date, both required, exact: never a name, never a wildcard."""
-
-    bsn = forms.CharField(
-        label=_("BSN"),
-        max_length=11,
-        widget=forms.TextInput(
-            attrs={
-                "autofocus": True,
-                "class": "utrecht-textbox utrecht-textbox--html-input utrecht-textbox--numeric",
-                "inputmode": "numeric",
-                "autocomplete": "off",
-                "pattern": "[0-9 .]*",
-            }
-        ),
-    )
-    birth_date = DateInputField(
-        label=_("Birth date"),
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "utrecht-textbox utrecht-textbox--html-input"},
-            format="%Y-%m-%d",
-        ),
-    )
-
-    def clean_bsn(self) -> str:
-        # People write BSNs with spaces or dots in groups of three.
-        bsn = self.cleaned_data["bsn"].replace(" ", "").replace(".", "")
-        validate_bsn(bsn)
-        return bsn
 
 
 class PointOfCareForm(forms.Form):

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods
 from audit.models import MisuseAlert
 from consent.models import Answer
 from portal.access import Permission, requires
-from triage.forms import PointOfCareForm, SearchForm
+from portal.forms import PatientSearchForm
+from triage.forms import PointOfCareForm
 from triage.point_of_care import consent_page_for, open_encounter, point_of_care_record
 from triage.search import Found, SearchThrottled, patient_search
 from triage.summary import summary_for_view
@@ -19,7 +20,7 @@ from triage.summary import summary_for_view
 @requires(Permission.VIEW_SUMMARY)
 @require_http_methods(["GET", "POST"])
 def search(request):
-    form = SearchForm(request.POST or None)
+    form = PatientSearchForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
         try:

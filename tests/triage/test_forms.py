@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from triage.forms import SearchForm
+from portal.forms import PatientSearchForm as SearchForm
 
 
 @pytest.fixture(autouse=True)
