@@ -33,6 +33,8 @@ class EventType(models.TextChoices):
     ADMIN_READ = "admin_read", _("Logs or security settings read")
     ROLE_GRANTED = "role_granted", _("Clinical role granted")
     LEDGER_VERIFIED = "ledger_verified", _("Ledger verified")
+    # A GP read a patient's registered choices and who consulted their summary.
+    REGISTRY_VIEW = "registry_view", _("Registry and consultations read")
 
 
 class Action(models.TextChoices):

@@ -61,6 +61,30 @@ class GpPractice(models.Model):
         return self.consecutive_failures == 0
 
 
+class Enrolment(models.Model):
+    """Which GP practice a patient is enrolled with, and since when, as the pulls learned it.
+
+    A GP acts only on their own practice's patients (registry.selectors.own_patient). Kept
+    when a refusal purges the summary: the BSN and the practice are all it keeps then.
+    """
+
+    bsn = models.CharField(_("BSN"), max_length=9, unique=True)
+    practice = models.ForeignKey(
+        GpPractice,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("GP practice"),
+    )
+    since = models.DateTimeField(_("enrolled since (first seen in a pull)"))
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+
+    def __str__(self) -> str:
+        return f"{self.bsn} at {self.practice_id}"
+
+
 class Summary(models.Model):
     """The one current professional summary of a patient, as last pulled.
 
