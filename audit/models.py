@@ -161,15 +161,17 @@ class LedgerCheckpoint(models.Model):
     checkpoint remembers that seq N had hash H, so such a cut shows too.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    seq = models.BigIntegerField()
-    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    seq = models.BigIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
         ordering = ["-seq"]
 
     def __str__(self) -> str:
-        return f"checkpoint #{self.seq}"
+        return _("checkpoint #%(seq)s") % {"seq": self.seq}
 
 
 class MisuseAlert(models.Model):

@@ -51,19 +51,24 @@ class ConsentRegistration(models.Model):
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     previous = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successor",
+        verbose_name=_("previous registration"),
     )
     registered_at = models.DateTimeField(_("registered at"))
     # Who registered it, as in the ledger (the registry outlives accounts).
-    registered_by_username = models.CharField(max_length=150)
-    registered_by_name = models.CharField(max_length=200)
-    registered_by_uzi = models.CharField(max_length=9, blank=True)
-    organisation_ura = models.CharField(max_length=8, blank=True)
-    organisation_agb = models.CharField(max_length=8, blank=True)
-    organisation_name = models.CharField(max_length=200, blank=True)
+    registered_by_username = models.CharField(_("registered by (username)"), max_length=150)
+    registered_by_name = models.CharField(_("registered by (name)"), max_length=200)
+    registered_by_uzi = models.CharField(_("registered by (UZI number)"), max_length=9, blank=True)
+    organisation_ura = models.CharField(_("organisation URA"), max_length=8, blank=True)
+    organisation_agb = models.CharField(_("organisation AGB"), max_length=8, blank=True)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     # The patient chose through a representative (e.g. a parent or legal guardian).
-    by_representative = models.BooleanField(default=False)
-    note = models.CharField(max_length=500, blank=True)
+    by_representative = models.BooleanField(_("through a representative"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("consent registration")

@@ -10,6 +10,7 @@ role to someone else is a ledger event and an alert for that organisation's supe
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_field
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
@@ -155,11 +156,30 @@ admin.site.unregister(Authenticator)
 
 @admin.register(Authenticator)
 class AuthenticatorAdmin(admin.ModelAdmin):
-    list_display = ("user", "type", "created_at", "last_used_at")
+    # allauth's fields have no verbose names (their labels are the field names, in
+    # English): the columns are methods with a Dutch description instead.
+    list_display = ("owner", "type", "created", "last_used")
     list_filter = ("type",)
-    fields = ("user", "type", "created_at", "last_used_at")
+    fields = ("owner", "type", "created", "last_used")
     readonly_fields = fields
     search_fields = ("user__username",)
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def owner(self, obj):
+        return obj.user
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created(self, obj):
+        return self._as_field(obj, "created_at")
+
+    @admin.display(description=_("last used at"), ordering="last_used_at")
+    def last_used(self, obj):
+        return self._as_field(obj, "last_used_at")
+
+    def _as_field(self, obj, name: str) -> str:
+        # As the field itself would show, also on the read-only page: local time, or "-".
+        field = Authenticator._meta.get_field(name)
+        return display_for_field(getattr(obj, name), field, self.get_empty_value_display())
 
     def has_add_permission(self, request):
         return False

@@ -29,6 +29,8 @@ class User(AbstractUser):
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 fields=["uzi_number"],
@@ -107,9 +109,14 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 class Membership(models.Model):
     """A staff member's role at one organisation; a user may have several."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
+    )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="memberships"
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
     )
     role = models.CharField(_("portal role"), max_length=16, choices=Role.choices)
     uzi_role_code = models.CharField(

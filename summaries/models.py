@@ -94,7 +94,12 @@ class Summary(models.Model):
 
     bsn = models.CharField(_("BSN"), max_length=9, unique=True)
     birth_date = models.DateField(_("birth date"))
-    practice = models.ForeignKey(GpPractice, on_delete=models.PROTECT, related_name="summaries")
+    practice = models.ForeignKey(
+        GpPractice,
+        on_delete=models.PROTECT,
+        related_name="summaries",
+        verbose_name=_("GP practice"),
+    )
     # SHA-256 over what the GP sent: equal content, equal version.
     source_version = models.CharField(_("source version"), max_length=64)
     source_updated_at = models.DateTimeField(_("changed at the practice"), null=True, blank=True)
@@ -114,7 +119,10 @@ class Summary(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"summary {self.pk} ({self.practice_id})"
+        return _("summary %(id)s (practice %(practice)s)") % {
+            "id": self.pk,
+            "practice": self.practice_id,
+        }
 
 
 class QuarantinedItem(models.Model):
@@ -125,7 +133,12 @@ class QuarantinedItem(models.Model):
         RESOLVED = "resolved", _("Resolved by reprocessing")
         DISMISSED = "dismissed", _("Dismissed")
 
-    practice = models.ForeignKey(GpPractice, on_delete=models.PROTECT, related_name="quarantine")
+    practice = models.ForeignKey(
+        GpPractice,
+        on_delete=models.PROTECT,
+        related_name="quarantine",
+        verbose_name=_("GP practice"),
+    )
     created_at = models.DateTimeField(_("quarantined at"), auto_now_add=True)
     reason = models.TextField(_("reason"))
     resource_type = models.CharField(_("resource type"), max_length=64, blank=True)
