@@ -221,6 +221,41 @@ def consent_registered(
     )
 
 
+# --- The registry: the GP's pages ------------------------------------------------------------
+
+
+def registry_searched(
+    *, actor: Actor, patient_bsn: str, found: bool, enrolled_elsewhere: bool
+) -> AccessEvent:
+    """A GP's search for one of their practice's patients. Not found says nothing more on
+    the page; here `enrolled_elsewhere` says whether it was another practice's patient."""
+    return access_event_record(
+        event_type=EventType.PATIENT_SEARCH,
+        action=Action.EXECUTE,
+        outcome=Outcome.SUCCESS if found else Outcome.MINOR_FAILURE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={
+            "found": "patient" if found else "nobody",
+            "page": "registry",
+            "enrolled_elsewhere": enrolled_elsewhere,
+        },
+    )
+
+
+def registry_viewed(*, actor: Actor, patient_bsn: str, consultations_shown: int) -> AccessEvent:
+    """A GP read a patient's registered choices and who consulted their summary."""
+    return access_event_record(
+        event_type=EventType.REGISTRY_VIEW,
+        action=Action.READ,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"consultations_shown": consultations_shown},
+    )
+
+
 def policy_switched(*, actor: Actor, policy: str, on: bool, reason: str) -> AccessEvent:
     return access_event_record(
         event_type=EventType.POLICY_CHANGED,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("organisatie/", views.choose_organisation, name="choose_organisation"),
     path("triage/", include("triage.urls")),
+    path("registratie/", include("registry.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
     # Accounts are issued and reset by the organisation: allauth's self-service flows
     # (sign-up, password reset by e-mail, e-mail management) do not exist here.

@@ -11,11 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from audit import events
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Scope, Source
 from consent.services import consent_register
+from portal.access import Permission, Refusal, membership_allows
+from portal.models import Membership
+from registry.selectors import (
+    OwnPatient,
+    PatientRegistry,
+    enrolled_elsewhere,
+    own_patient,
+    patient_registry,
+)
 from summaries.services.purge import summary_purge
 from summaries.services.store_lock import store_lock_exclusive
 
@@ -61,3 +73,76 @@ def choice_register(
         # A refusing patient's summary is not kept (DOMAIN: the rules), in any scope.
         summary_purge(bsn=patient_bsn, actor=actor, reason=PURGE_REASONS[source])
     return registration
+
+
+# --- The GP's pages: only their own practice's patients --------------------------------------
+
+
+def _gp_actor(membership: Membership) -> Actor:
+    if not membership_allows(membership, Permission.MANAGE_CONSENT):
+        raise PermissionDenied(f"role {membership.role} may not manage consent")
+    return Actor.for_membership(membership)
+
+
+def _not_own() -> Refusal:
+    return Refusal(
+        _("This patient is not (or no longer) one of your practice's patients. Search again.")
+    )
+
+
+def registry_patient_find(
+    *, membership: Membership, bsn: str, birth_date: dt.date
+) -> OwnPatient | None:
+    """The GP's search, logged like the triage search. Another practice's patient is
+    answered as an unknown one (the page says nothing more); the ledger says which."""
+    actor = _gp_actor(membership)
+    patient = own_patient(membership=membership, bsn=bsn, birth_date=birth_date)
+    events.registry_searched(
+        actor=actor,
+        patient_bsn=bsn,
+        found=patient is not None,
+        enrolled_elsewhere=patient is None and enrolled_elsewhere(membership, bsn),
+    )
+    return patient
+
+
+def registry_patient_open(
+    *, membership: Membership, bsn: str, birth_date: dt.date
+) -> PatientRegistry:
+    """The patient's choices, their history and who consulted their summary: read, then
+    logged; nothing is returned if the event cannot be written."""
+    actor = _gp_actor(membership)
+    patient = own_patient(membership=membership, bsn=bsn, birth_date=birth_date)
+    if patient is None:
+        raise _not_own()
+    registry = patient_registry(patient)
+    events.registry_viewed(
+        actor=actor, patient_bsn=bsn, consultations_shown=len(registry.consultations)
+    )
+    return registry
+
+
+def registry_choice_register(
+    *,
+    membership: Membership,
+    bsn: str,
+    birth_date: dt.date,
+    decision: Decision,
+    scope: Scope,
+    by_representative: bool = False,
+    note: str = "",
+) -> ConsentRegistration:
+    """The GP registers their patient's choice, with its effects (choice_register)."""
+    actor = _gp_actor(membership)
+    if own_patient(membership=membership, bsn=bsn, birth_date=birth_date) is None:
+        raise _not_own()
+    return choice_register(
+        patient_bsn=bsn,
+        scope=scope,
+        decision=decision,
+        source=Source.GP_PRACTICE,
+        actor=actor,
+        by_representative=by_representative,
+        note=note,
+        patient_birth_date=birth_date,
+    )

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from consent.selectors import refused_among
 from consent.sql import refusal_registered_sql
 from summaries.fhir.model import PatientSummary
-from summaries.models import GpPractice, Summary
+from summaries.models import Enrolment, GpPractice, Summary
 from summaries.services.store_lock import store_lock_shared
 
 COLUMNS = (
@@ -35,12 +35,19 @@ LZ4_AVAILABLE = (
     "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
 )
 # Patients with a refusal registered are left out: their summary is not kept at all.
-# One statement: the stage with each patient's refusal read once, the upsert of the others,
-# and the two counts.
+# One statement: the stage with each patient's refusal read once, every patient's enrolment
+# with the practice, the upsert of the others' summaries, and the two counts.
 MERGE = f"""
 WITH staged AS (
     SELECT summary_stage.*, {refusal_registered_sql("summary_stage.bsn")} AS refused
     FROM summary_stage
+), enrolled AS (
+    -- Every patient of the page, refused or not, is enrolled with this practice: a GP
+    -- acts on their own patients (registry). Rewritten only when the practice changed.
+    INSERT INTO summaries_enrolment (bsn, practice_id, since)
+    SELECT bsn, %(practice)s, %(fetched_at)s FROM staged
+    ON CONFLICT (bsn) DO UPDATE SET practice_id = EXCLUDED.practice_id, since = EXCLUDED.since
+    WHERE summaries_enrolment.practice_id <> EXCLUDED.practice_id
 ), written AS (
     INSERT INTO summaries_summary (bsn, birth_date, source_version, source_updated_at,
         fhir_version, sections, source, size_bytes, practice_id, fetched_at)
@@ -126,6 +133,7 @@ def _store_portable(
 ) -> tuple[int, int]:
     """The embedded default (SQLite): one read of refusals and current versions, one bulk
     upsert."""
+    _enrol_portable(practice, [i.bsn for i in items], fetched_at)
     refused = refused_among([i.bsn for i in items])
     items = [i for i in items if i.bsn not in refused]
     current = {
@@ -166,3 +174,18 @@ def _store_portable(
         ],
     )
     return len(changed), len(refused)
+
+
+def _enrol_portable(practice: GpPractice, bsns: list[str], fetched_at) -> None:
+    """As the enrolled step of MERGE: new patients enrolled, moved ones re-enrolled."""
+    current = dict(Enrolment.objects.filter(bsn__in=bsns).values_list("bsn", "practice_id"))
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(bsn=bsn, practice=practice, since=fetched_at)
+            for bsn in bsns
+            if current.get(bsn) != practice.pk
+        ],
+        update_conflicts=True,
+        unique_fields=["bsn"],
+        update_fields=["practice", "since"],
+    )

@@ -1,1 +1,1 @@
-from tests.triage.fixtures import patients  # noqa: F401 - fixtures
+from tests.triage.fixtures import nurse, patients  # noqa: F401 - fixtures
