@@ -7,9 +7,8 @@ from django.utils import timezone
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
 from consent.selectors import policies_changed
-from consent.services import consent_register
+from registry.services import choice_register
 from summaries.models import Summary
-from summaries.services.purge import summary_purge
 
 
 class Command(BaseCommand):
@@ -38,7 +37,7 @@ class Command(BaseCommand):
             bucket = int(hashlib.sha256(bsn.encode()).hexdigest(), 16) % 10
             choice = "consent" if bucket < 4 else "refusal" if bucket == 4 else "blank"
             if choice != "blank" and bsn not in registered:
-                consent_register(
+                choice_register(  # with its effect: a refusal purges the summary
                     patient_bsn=bsn,
                     scope=Scope.BOTH,
                     decision=Decision(choice),
@@ -46,8 +45,6 @@ class Command(BaseCommand):
                     actor=gp,
                     patient_birth_date=birth_date,
                 )
-                if choice == "refusal":
-                    summary_purge(bsn=bsn, actor=gp, reason="demo: refusal registered")
             examples.setdefault(choice, (bsn, birth_date.isoformat()))
         refused = (
             ConsentRegistration.objects.filter(
@@ -73,3 +70,12 @@ class Command(BaseCommand):
             if choice in examples:
                 bsn, birth = examples[choice]
                 self.stdout.write(f"  {label:<20} {bsn}  {birth}")
+        # For the GP's pages: a patient enrolled with the demo GP's practice (AGB 01100000).
+        own = (
+            Summary.objects.filter(practice__agb="01100000")
+            .order_by("bsn")
+            .values_list("bsn", "birth_date")
+            .first()
+        )
+        if own:
+            self.stdout.write(f"  {'of the GP huisarts':<20} {own[0]}  {own[1].isoformat()}")
