@@ -60,7 +60,12 @@ def test_a_gp_registers_a_refusal_after_a_confirmation_and_the_summary_goes(clie
     found = find(client, BLANK)
     assert found.status_code == 302 and found["Location"] == "/registratie/patient/"
     page = client.get("/registratie/patient/").content.decode()
-    assert BLANK in page and "Geen keuze" in page
+    assert BLANK in page
+    # Nothing was ever registered: "no choice", not "withdrawn".
+    assert re.findall(r'data-scope="(\w+)">([^<]*)<', page) == [
+        ("hap", "Geen keuze"),
+        ("seh", "Geen keuze"),
+    ]
     html = review(client, decision="refusal").content.decode()
     assert "binnen een minuut" in html and "Weigering" in html
     assert ConsentRegistration.objects.filter(patient_bsn=BLANK).count() == 0  # not yet
