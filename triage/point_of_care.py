@@ -16,11 +16,7 @@ from audit.actors import Actor
 from audit.models import EventType
 from consent.decision import Answer, PointOfCare, PolicyState, decide
 from consent.models import Decision, Scope, Source
-from consent.selectors import (
-    policies_at,
-    registered_from,
-    registered_state,
-)
+from consent.selectors import policies_at, registered_from, registered_state
 from portal.access import Refusal
 from portal.models import Membership
 from registry.services import choice_register

@@ -106,7 +106,8 @@ def _instance(model: type[Model], names: list[str], values) -> Model:
     converted as the ORM converts it: the backend's converters (SQLite gives datetimes as
     text) and the field's own (a JSON column arrives as text)."""
     converted = []
-    for (converters, column), value in zip(_converters(model, tuple(names)), values, strict=True):
+    columns = _converters(connection.vendor, model, tuple(names))
+    for (converters, column), value in zip(columns, values, strict=True):
         for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
@@ -114,16 +115,14 @@ def _instance(model: type[Model], names: list[str], values) -> Model:
 
 
 @functools.cache
-def _converters_for(vendor: str, model: type[Model], names: tuple[str, ...]) -> list:
+def _converters(vendor: str, model: type[Model], names: tuple[str, ...]) -> list:
+    """Per column: its converters and the column they take. Worked out once per process
+    (the vendor in the key: the tests run SQLite and PostgreSQL in one process)."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     columns = [fields[name].get_col(model._meta.db_table) for name in names]
     return [
         (connection.ops.get_db_converters(c) + c.get_db_converters(connection), c) for c in columns
     ]
-
-
-def _converters(model: type[Model], names: tuple[str, ...]) -> list:
-    return _converters_for(connection.vendor, model, names)
 
 
 def encounter_row(
@@ -150,7 +149,6 @@ def encounter_row(
     answer = None
     if answer_values[0] is not None:
         answer = _instance(PointOfCareConsent, ANSWER_FIELDS, answer_values)
-        encounter.consent = answer
     return encounter, answer, row[-1]
 
 
