@@ -436,6 +436,9 @@ LOGGING = {
 
 # --- Summary pipeline -----------------------------------------------------------
 SUMMARY_PAGE_SIZE = int(os.environ.get("SUMMARY_PAGE_SIZE", "100"))
+# Patients fetched again by BSN per practice pull after a choice (summaries.services.refetch);
+# the rest wait for the next pull.
+SUMMARY_REFETCH_PER_PULL = int(os.environ.get("SUMMARY_REFETCH_PER_PULL", "500"))
 SUMMARY_FETCH_TIMEOUT = float(os.environ.get("SUMMARY_FETCH_TIMEOUT", "30"))
 SUMMARY_CONNECT_TIMEOUT = float(os.environ.get("SUMMARY_CONNECT_TIMEOUT", "5"))
 SUMMARY_FETCH_RETRIES = int(os.environ.get("SUMMARY_FETCH_RETRIES", "3"))

@@ -4,7 +4,8 @@ page (issue 16).
 
 The effects: a refusal purges the stored summary (and further pulls do not store it:
 summaries_store reads the registry); consent or a withdrawal lets the next pull store it
-again. A purge and a store never race (summaries.services.store_lock).
+again (summaries.services.refetch: the next pull asks for the patient by BSN). A purge and
+a store never race (summaries.services.store_lock).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from registry.selectors import (
     patient_registry,
 )
 from summaries.services.purge import summary_purge
+from summaries.services.refetch import refetch_request
 from summaries.services.store_lock import store_lock_exclusive
 
 PURGE_REASONS = {
@@ -72,6 +74,9 @@ def choice_register(
     if refusing:
         # A refusing patient's summary is not kept (DOMAIN: the rules), in any scope.
         summary_purge(bsn=patient_bsn, actor=actor, reason=PURGE_REASONS[source])
+    else:
+        # A summary that was not kept may be kept now: the next pull fetches it again.
+        refetch_request([patient_bsn])
     return registration
 
 

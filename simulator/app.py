@@ -20,6 +20,7 @@ from simulator.resources import practice_resources
 from simulator.state import ChangeLog, Clock, instant, parse_instant_ms
 
 MAX_COUNT = 500
+BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 JSON = "application/fhir+json"
 XML = "application/fhir+xml"
 
@@ -86,6 +87,7 @@ class Simulator:
             if p.generated
         }
         self._touches = 0
+        self._by_bsn: dict[str, dict[str, int]] = {}  # agb -> BSN -> patient, built on demand
 
     def listing(self) -> list[dict[str, object]]:
         return [
@@ -131,6 +133,8 @@ class Simulator:
             return self._search_directory(practice, query, self_url)
         count = _count(query, self.page_size)
         log = self.logs[practice.agb]
+        if "identifier" in query:
+            return self._search_identifier(practice, query, self_url)
         if "_cursor" in query:
             try:
                 cursor = Cursor.decode(query["_cursor"][0])
@@ -171,11 +175,45 @@ class Simulator:
         )
         return Page(JSON, body)
 
+    def _search_identifier(
+        self, practice: Practice, query: dict[str, list[str]], self_url: str
+    ) -> Page:
+        """`identifier=<BSN system>|<BSN>`: the patient's current version, changed or not
+        (the portal asks for one patient again after a choice lets it keep the summary)."""
+        bsn = _bsn(query)
+        if practice.agb not in self._by_bsn:
+            first = practice.index * self.patients_per_practice
+            self._by_bsn[practice.agb] = {
+                bsn_for(self.seed, first + n): n for n in range(practice.patients)
+            }
+        patient = self._by_bsn[practice.agb].get(bsn)
+        log = self.logs[practice.agb]
+        with self.clock.lock:
+            snapshot_ms = self.clock.tick()
+            row = None if patient is None else log.current[patient]
+        parts = []
+        if row is not None:
+            entries = self.patient_entries(practice, patient, log.versions[row])
+            parts = [self._includes[practice.agb], entries.join(instant(log.times[row]))]
+        body = bundle.searchset(
+            snapshot=instant(snapshot_ms),
+            total=0 if row is None else 1,
+            self_url=self_url,
+            next_url=None,
+            parts=parts,
+        )
+        return Page(JSON, body)
+
     def _search_directory(
         self, practice: Practice, query: dict[str, list[str]], self_url: str
     ) -> Page:
         # Files carry real modification times, so this practice's snapshots use the wall
         # clock rather than the simulator clock (which --today may have moved ahead).
+        # An identifier search is validated, then answered with every file, as a lenient
+        # FHIR server answers a parameter it does not support: a directory is small, and
+        # linking its resources to one patient is the importer's work, not the simulator's.
+        if "identifier" in query:
+            _bsn(query)
         _count(query, self.page_size)  # validated, then ignored: one page holds every file
         since = _since(query)
         snapshot = instant(time.time_ns() // 1_000_000)
@@ -225,6 +263,17 @@ def _count(query: dict[str, list[str]], default: int) -> int:
     if count < 0:
         raise SearchError("_count must not be negative")
     return min(count, MAX_COUNT)
+
+
+def _bsn(query: dict[str, list[str]]) -> str:
+    """The BSN of `identifier=<BSN system>|<BSN>` (the only identifier search supported)."""
+    values = query["identifier"]
+    system, bar, value = values[-1].rpartition("|")
+    if len(values) != 1 or not bar or system != BSN_SYSTEM:
+        raise SearchError(f"identifier must be one {BSN_SYSTEM}|<BSN>")
+    if not (len(value) == 9 and value.isdigit()):
+        raise SearchError("identifier: a BSN has 9 digits")
+    return value
 
 
 def _since(query: dict[str, list[str]]) -> int | None:

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 import httpx
 from django.conf import settings
 
+from audit.identifiers import BSN_SYSTEM
+
 logger = logging.getLogger(__name__)
 
 ACCEPT = "application/fhir+json, application/fhir+xml;q=0.9, application/json;q=0.8"
@@ -41,6 +43,16 @@ def first_page_url(base_url: str, *, since_iso: str | None, count: int) -> str:
     params = {"_count": str(count), "_revinclude": "*", "_include": "Patient:general-practitioner"}
     if since_iso:
         params["_lastUpdated"] = f"gt{since_iso}"
+    return f"{base_url.rstrip('/')}/Patient?{urlencode(params)}"
+
+
+def patient_url(base_url: str, *, bsn: str) -> str:
+    """One patient's summary by BSN, changed or not (summaries.services.refetch)."""
+    params = {
+        "identifier": f"{BSN_SYSTEM}|{bsn}",
+        "_revinclude": "*",
+        "_include": "Patient:general-practitioner",
+    }
     return f"{base_url.rstrip('/')}/Patient?{urlencode(params)}"
 
 

@@ -76,6 +76,12 @@ class Enrolment(models.Model):
         verbose_name=_("GP practice"),
     )
     since = models.DateTimeField(_("enrolled since (first seen in a pull)"))
+    # Set when a consent or a withdrawal may let a summary be kept again that is not
+    # stored now (e.g. after a refusal purged it): the practice's next pull fetches this
+    # patient by BSN, changed or not, and clears it (summaries.services.refetch).
+    refetch_requested_at = models.DateTimeField(
+        _("summary to be fetched again (requested at)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("enrolment")

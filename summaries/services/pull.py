@@ -12,12 +12,19 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from summaries.clients import PracticeClient, PracticeRefused, PracticeUnreachable, first_page_url
+from summaries.clients import (
+    PracticeClient,
+    PracticeRefused,
+    PracticeUnreachable,
+    first_page_url,
+    patient_url,
+)
 from summaries.fhir import parse_page
 from summaries.fhir.model import Limits
 from summaries.fhir.page import PageError
 from summaries.models import GpPractice
 from summaries.services.quarantine import quarantine_add, quarantine_page
+from summaries.services.refetch import refetch_done, refetch_pending
 from summaries.services.store import summaries_store
 from summaries.storable import storable_text
 from summaries.tokens import TokenUnreadable
@@ -41,6 +48,7 @@ class PullCounts:
     failed: int = 0
     pages: int = 0
     not_kept: int = 0  # a refusal is registered for the patient: not stored
+    refetched: int = 0  # patients asked for again by BSN after a choice (refetch_request)
 
     def add(self, other: PullCounts) -> None:
         for name, value in asdict(other).items():
@@ -51,7 +59,11 @@ class PullCounts:
             f"imported {self.imported}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined}, failed {self.failed}"
         )
-        return f"{line}, not kept (refusal registered) {self.not_kept}" if self.not_kept else line
+        if self.not_kept:
+            line += f", not kept (refusal registered) {self.not_kept}"
+        if self.refetched:
+            line += f", fetched again after a choice {self.refetched}"
+        return line
 
 
 def limits_from_settings() -> Limits:
@@ -110,6 +122,25 @@ def _fetch_and_parse(client, url, practice, fetched_at, limits, counts):
     raise PullFailed(f"page {counts.pages + 1}: {error}") from error
 
 
+def _pull_page(client, url, practice, limits, counts, progress):
+    """Fetch, parse and store one page in its own transaction; returns the parsed page."""
+    fetched_at = timezone.now()
+    result = _fetch_and_parse(client, url, practice, fetched_at, limits, counts)
+    with transaction.atomic():
+        stored = summaries_store(practice=practice, items=result.summaries, fetched_at=fetched_at)
+        quarantined = quarantine_add(practice=practice, items=result.quarantine)
+    counts.quarantined += quarantined
+    counts.not_kept += len(result.quarantine) - quarantined
+    counts.imported += stored.imported
+    counts.unchanged += stored.unchanged
+    counts.not_kept += stored.not_kept
+    counts.pages += 1
+    if progress:
+        progress(counts, result.total)
+    _renew(practice)
+    return result
+
+
 def practice_pull(
     *,
     practice: GpPractice,
@@ -137,24 +168,18 @@ def practice_pull(
     try:
         with PracticeClient(token=practice.token) as client:
             while url:
-                fetched_at = timezone.now()
-                result = _fetch_and_parse(client, url, practice, fetched_at, limits, counts)
-                with transaction.atomic():
-                    stored = summaries_store(
-                        practice=practice, items=result.summaries, fetched_at=fetched_at
-                    )
-                    quarantined = quarantine_add(practice=practice, items=result.quarantine)
-                counts.quarantined += quarantined
-                counts.not_kept += len(result.quarantine) - quarantined
-                counts.imported += stored.imported
-                counts.unchanged += stored.unchanged
-                counts.not_kept += stored.not_kept
-                counts.pages += 1
+                result = _pull_page(client, url, practice, limits, counts, progress)
                 snapshot = snapshot or result.snapshot or started
-                if progress:
-                    progress(counts, result.total)
-                _renew(practice)
                 url = result.next_url
+            # Patients a choice lets keep their summary again (registry: consent or a
+            # withdrawal after a refusal): unchanged at the practice, so asked for by BSN.
+            pending = refetch_pending(practice, limit=settings.SUMMARY_REFETCH_PER_PULL)
+            for bsn, requested_at in pending:
+                url = patient_url(practice.fhir_base_url, bsn=bsn)
+                while url:  # one page; its total (1) is not the pull's: no progress
+                    url = _pull_page(client, url, practice, limits, counts, None).next_url
+                refetch_done(practice, bsn=bsn, requested_at=requested_at)
+                counts.refetched += 1
     except (PracticeUnreachable, PracticeRefused, TokenUnreadable, PullFailed) as exc:
         counts.failed += 1
         _finish(practice, counts=counts, watermark=None, error=f"{type(exc).__name__}: {exc}")

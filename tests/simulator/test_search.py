@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from audit.identifiers import bsn_is_valid
+from simulator.app import BSN_SYSTEM as BSN
 from tests.simulator.support import TODAY, bsn_of, matches, pull, run_simulator
 
 
@@ -204,3 +205,33 @@ def test_a_signal_stops_the_server_cleanly(signum):
         code = running.process.wait(10)
         assert code == 0
         assert running.stderr_text() == ""
+
+
+def test_identifier_search_returns_one_patient_changed_or_not(sim):
+    practice = sim.practice(1)
+    base = f"{practice['base_url']}/Patient"
+    with sim.client(practice) as client:
+        everyone = matches(pull(client, base, _count="500"))
+        wanted = everyone[17]
+        found = client.get(base, params={"identifier": f"{BSN}|{bsn_of(wanted)}"}).json()
+        other = sim.practice(0)
+        elsewhere = client.get(base, params={"identifier": f"{BSN}|{sim_bsn(sim, other)}"}).json()
+        bad = client.get(base, params={"identifier": "urn:oid:1.2.3|123"})
+
+    assert found["total"] == 1
+    assert [p["id"] for p in matches([found])] == [wanted["id"]]
+    patient_refs = {
+        e["resource"].get("subject", e["resource"].get("patient", {})).get("reference")
+        for e in found["entry"]
+        if e["search"]["mode"] == "include" and e["resource"]["resourceType"] != "Organization"
+    }
+    assert patient_refs <= {f"Patient/{wanted['id']}", None}
+    assert elsewhere["total"] == 0 and "entry" not in elsewhere
+    assert bad.status_code == 400
+    assert "identifier" in bad.json()["issue"][0]["diagnostics"]
+
+
+def sim_bsn(sim, practice: dict) -> str:
+    with sim.client(practice) as client:
+        page = client.get(f"{practice['base_url']}/Patient", params={"_count": 1}).json()
+    return bsn_of(matches([page])[0])

@@ -184,6 +184,71 @@ def test_a_pull_does_not_bring_back_the_summary_of_a_patient_who_refused(practic
     assert Summary.objects.filter(practice=practice).count() == 24
 
 
+def test_a_withdrawal_after_a_refusal_makes_the_next_pull_bring_the_summary_back(
+    practices, simulator
+):
+    """Unchanged at the practice, the patient is not in an incremental pull: the registry
+    asks for them again (Enrolment.refetch_requested_at), and the next pull fetches them by
+    BSN and clears the request."""
+    from audit.actors import Actor
+    from consent.models import Decision, Scope, Source
+    from registry.services import choice_register
+    from summaries.models import Enrolment
+
+    practice, gp = practices[0], Actor.system("test GP")
+    practice_pull(practice=practice)
+    bsns = list(
+        Summary.objects.filter(practice=practice).order_by("bsn").values_list("bsn", flat=True)
+    )
+    refusing, staying = bsns[0], bsns[1]
+    for bsn in (refusing, staying):
+        choice_register(
+            patient_bsn=bsn,
+            scope=Scope.BOTH,
+            decision=Decision.REFUSAL,
+            source=Source.GP_PRACTICE,
+            actor=gp,
+        )
+    assert not Summary.objects.filter(bsn__in=[refusing, staying]).exists()
+    choice_register(
+        patient_bsn=refusing,
+        scope=Scope.BOTH,
+        decision=Decision.BLANK,
+        source=Source.GP_PRACTICE,
+        actor=gp,
+    )
+    assert Enrolment.objects.get(bsn=refusing).refetch_requested_at is not None
+    assert Enrolment.objects.get(bsn=staying).refetch_requested_at is None
+
+    counts = practice_pull(practice=fresh(practice))
+
+    assert (counts.imported, counts.refetched) == (1, 1)
+    assert Summary.objects.filter(bsn=refusing, practice=practice).exists()
+    assert not Summary.objects.filter(bsn=staying).exists()
+    assert Enrolment.objects.get(bsn=refusing).refetch_requested_at is None
+    again = practice_pull(practice=fresh(practice))
+    assert (again.imported, again.refetched) == (0, 0)
+
+
+def test_consent_for_a_patient_whose_summary_is_stored_asks_for_nothing(practices):
+    from audit.actors import Actor
+    from consent.models import Decision, Scope, Source
+    from registry.services import choice_register
+    from summaries.models import Enrolment
+
+    practice = practices[0]
+    practice_pull(practice=practice)
+    bsn = Summary.objects.filter(practice=practice).order_by("bsn").values_list("bsn", flat=True)[0]
+    choice_register(
+        patient_bsn=bsn,
+        scope=Scope.HAP,
+        decision=Decision.CONSENT,
+        source=Source.GP_PRACTICE,
+        actor=Actor.system("test GP"),
+    )
+    assert Enrolment.objects.get(bsn=bsn).refetch_requested_at is None
+
+
 def test_every_practice_client_shares_one_tls_context(monkeypatch):
     """Building a TLS context loads the CA bundle (~40 ms): once a process, not once for
     every practice asked in a refresh (4,300 of them)."""
