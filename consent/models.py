@@ -126,5 +126,65 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    class Status(models.TextChoices):
+        """Whether the policy is in force at a moment, and if not, why."""
+
+        IN_FORCE = "in_force", _("In force")
+        SWITCHED_OFF = "switched_off", _("Not in force: switched off")
+        NOT_STARTED = "not_started", _("Not in force: not started yet")
+        ENDED = "ended", _("Not in force: ended")
+
     def in_force(self, at) -> bool:
         return self.is_on and self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
+
+    def status_at(self, at) -> Policy.Status:
+        return Policy.Status.SWITCHED_OFF if not self.is_on else self.period_status_at(at)
+
+    def period_status_at(self, at) -> Policy.Status:
+        """As status_at, were the policy switched on: whether `at` is in its period."""
+        if at < self.starts_at:
+            return Policy.Status.NOT_STARTED
+        if self.ends_at is not None and at >= self.ends_at:
+            return Policy.Status.ENDED
+        return Policy.Status.IN_FORCE
+
+
+class PolicyChange(models.Model):
+    """One change of a policy: what changed, when, by whom and why. Written by the policy
+    services in the transaction of the change, with its ledger event; never changed or
+    removed (the database refuses it, migration 0010). A policy's history is its rows in
+    order, from its creation (policies made before the history existed start later)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        PERIOD_CHANGED = "period_changed", _("Period changed")
+        SWITCHED_ON = "switched_on", _("Switched on")
+        SWITCHED_OFF = "switched_off", _("Switched off")
+
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="changes", verbose_name=_("policy")
+    )
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    changed_at = models.DateTimeField(_("changed at"))
+    # Who changed it, as in the ledger (the history outlives accounts).
+    changed_by_username = models.CharField(_("changed by (username)"), max_length=150)
+    changed_by_name = models.CharField(_("changed by (name)"), max_length=200)
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    # The fields that changed, as JSON (dates in ISO 8601, UTC): before is {} on creation.
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("policy change")
+        verbose_name_plural = _("policy changes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="policy_change_has_reason"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["created", "period_changed", "switched_on", "switched_off"]),
+                name="policy_change_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: {self.get_kind_display()}"

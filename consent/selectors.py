@@ -1,14 +1,23 @@
-"""Reads of the consent registry and the policies, as the decision needs them."""
+"""Reads of the consent registry and the policies, as the decision and the
+administrator's policies page need them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, OuterRef, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from consent.decision import PolicyState
-from consent.models import ConsentRegistration, Decision, Policy, Scope
+from consent.models import ConsentRegistration, Decision, Policy, PolicyChange, Scope
+from portal.access import Permission, membership_allows
+from portal.models import Membership
+from portal.templatetags.triage import day_month_time
 
 
 def current_registrations() -> QuerySet[ConsentRegistration]:
@@ -60,19 +69,138 @@ def refused_among(bsns: list[str]) -> set[str]:
 
 
 POLICIES_CACHE_KEY = "consent:policies"
+# Changed by every change of a policy; the cached policies carry the version they were
+# read under and count only while it is still the current one. Deleting the cached list
+# alone is not enough: a request that read the policies just before a change commits can
+# write its (old) list back after the delete, and the stop button would then wait for the
+# cache to expire. Both keys are read with one MGET.
+POLICIES_VERSION_KEY = "consent:policies:version"
 
 
 def policies_at(at: dt.datetime) -> list[PolicyState]:
     """The policies and whether each is in force at `at`. Read from the shared cache:
-    every change (policy_switch, the admin) drops it, so a stop button acts at once."""
-    policies = cache.get(POLICIES_CACHE_KEY)
-    if policies is None:
+    every change (the policy services) makes it stale at once, so a stop button acts on
+    the very next request of every path."""
+    cached = cache.get_many([POLICIES_CACHE_KEY, POLICIES_VERSION_KEY])
+    version = cached.get(POLICIES_VERSION_KEY)
+    entry = cached.get(POLICIES_CACHE_KEY)
+    if isinstance(entry, tuple) and entry[0] == version:
+        policies = entry[1]
+    else:
         policies = list(Policy.objects.order_by("name"))
-        cache.set(POLICIES_CACHE_KEY, policies, timeout=60)
+        cache.set(POLICIES_CACHE_KEY, (version, policies), timeout=60)
     return [
         PolicyState(name=p.name, in_force=p.in_force(at), condition=p.condition) for p in policies
     ]
 
 
 def policies_changed() -> None:
+    """After a change of the policies has committed: every later read goes to the database."""
+    cache.set(POLICIES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
     cache.delete(POLICIES_CACHE_KEY)
+
+
+# --- The administrator's policies page ------------------------------------------------------
+
+
+def _may_administer(membership: Membership) -> None:
+    if not membership_allows(membership, Permission.ADMINISTER):
+        raise PermissionDenied(f"role {membership.role} may not manage policies")
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    policy: Policy
+    status: Policy.Status
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == Policy.Status.IN_FORCE
+
+
+def policies_overview(*, membership: Membership, at: dt.datetime) -> list[PolicyRow]:
+    """Every policy with whether it is in force at `at` and, if not, why. Read from the
+    database, not the cache: the administrator sees what the next request will see."""
+    _may_administer(membership)
+    return [PolicyRow(p, p.status_at(at)) for p in Policy.objects.order_by("starts_at", "name")]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    kind: str
+    by: str
+    organisation: str
+    changes: list[FieldChange]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PolicyPage:
+    policy: Policy
+    status: Policy.Status
+    period_status: Policy.Status  # as if switched on: not started, ended or in force
+    history: list[HistoryRow]
+
+
+# The fields a history row may hold, in the order they are shown.
+_FIELD_LABELS = {
+    "name": _("Name"),
+    "on": _("On or off"),
+    "starts_at": _("In force from"),
+    "ends_at": _("In force until"),
+    "condition": _("Condition"),
+}
+
+
+def _shown(field: str, value: Any) -> str:
+    if field == "on":
+        return str(_("on") if value else _("off"))
+    if field in ("starts_at", "ends_at"):
+        if not value:
+            return str(_("no end"))
+        return day_month_time(dt.datetime.fromisoformat(value))
+    if field == "condition":
+        return str(Policy.Condition(value).label)
+    return str(value)
+
+
+def _history_row(change: PolicyChange) -> HistoryRow:
+    fields = [f for f in _FIELD_LABELS if f in change.after or f in change.before]
+    return HistoryRow(
+        at=change.changed_at,
+        kind=change.get_kind_display(),
+        by=change.changed_by_name or change.changed_by_username,
+        organisation=change.organisation_name,
+        changes=[
+            FieldChange(
+                label=str(_FIELD_LABELS[f]),
+                before=_shown(f, change.before[f]) if f in change.before else "",
+                after=_shown(f, change.after.get(f)),
+            )
+            for f in fields
+        ],
+        reason=change.reason,
+    )
+
+
+def policy_page(*, membership: Membership, policy_id: int, at: dt.datetime) -> PolicyPage | None:
+    """One policy, its status at `at` and its history, newest first; None if there is none."""
+    _may_administer(membership)
+    policy = Policy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        return None
+    changes = PolicyChange.objects.filter(policy=policy).order_by("-changed_at", "-id")
+    return PolicyPage(
+        policy,
+        policy.status_at(at),
+        policy.period_status_at(at),
+        [_history_row(c) for c in changes],
+    )

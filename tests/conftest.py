@@ -50,6 +50,7 @@ def _empty_ledger() -> None:
             cursor.execute("DELETE FROM audit_accessevent")
             cursor.execute("DELETE FROM audit_ledgercheckpoint")
             cursor.execute("DELETE FROM consent_consentregistration")
+            cursor.execute("DELETE FROM consent_policychange")
             cursor.execute("DELETE FROM audit_misusealert")
 
 

@@ -129,4 +129,5 @@ def test_switching_a_policy_is_logged_with_its_reason():
         "policy": "Corona Opt-in",
         "on": False,
         "reason": "stopknop 1 april 2023",
+        "change": policy.changes.get().pk,  # the history row (consent.PolicyChange)
     }

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Policy, Scope, Source
-from consent.selectors import policies_changed
+from consent.services import policy_create
 from registry.services import choice_register
 from summaries.models import Summary
 
@@ -18,18 +18,19 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        Policy.objects.get_or_create(
-            name="Corona Opt-in",
-            defaults={
-                "is_on": True,
-                "condition": Policy.Condition.SUSPECTED_COVID,
-                "starts_at": timezone.now() - dt.timedelta(days=1),
-                "reason": "Demo: blank patients' summaries with on-the-spot consent, "
-                "for (suspected) COVID-19.",
-            },
-        )
-        policies_changed()
         gp = Actor.system("demo_consent")
+        if not Policy.objects.filter(name="Corona Opt-in").exists():
+            # Through the service, as on the policies page: its history and ledger event.
+            policy_create(
+                name="Corona Opt-in",
+                on=True,
+                condition=Policy.Condition.SUSPECTED_COVID,
+                starts_at=timezone.now() - dt.timedelta(days=1),
+                ends_at=None,
+                reason="Demo: blank patients' summaries with on-the-spot consent, "
+                "for (suspected) COVID-19.",
+                actor=gp,
+            )
         examples: dict[str, tuple[str, str]] = {}
         registered = set(ConsentRegistration.objects.values_list("patient_bsn", flat=True))
         for bsn, birth_date in Summary.objects.order_by("bsn").values_list("bsn", "birth_date"):

@@ -1,0 +1,1 @@
+from tests.triage.fixtures import corona_opt_in, patients  # noqa: F401 - fixtures
