@@ -225,10 +225,16 @@ def consent_registered(
 
 
 def registry_searched(
-    *, actor: Actor, patient_bsn: str, found: bool, enrolled_elsewhere: bool
+    *,
+    actor: Actor,
+    patient_bsn: str,
+    found: bool,
+    enrolled_elsewhere: bool,
+    page: str = "registry",
 ) -> AccessEvent:
     """A GP's search for one of their practice's patients. Not found says nothing more on
-    the page; here `enrolled_elsewhere` says whether it was another practice's patient."""
+    the page; here `enrolled_elsewhere` says whether it was another practice's patient.
+    `page`: "registry" (the GP's pages) or "api" (a lookup by the practice's system)."""
     return access_event_record(
         event_type=EventType.PATIENT_SEARCH,
         action=Action.EXECUTE,
@@ -238,7 +244,7 @@ def registry_searched(
         purpose_of_use=Purpose.OPERATIONS,
         detail={
             "found": "patient" if found else "nobody",
-            "page": "registry",
+            "page": page,
             "enrolled_elsewhere": enrolled_elsewhere,
         },
     )
@@ -256,13 +262,58 @@ def registry_viewed(*, actor: Actor, patient_bsn: str, consultations_shown: int)
     )
 
 
-def policy_switched(*, actor: Actor, policy: str, on: bool, reason: str) -> AccessEvent:
+def policy_created(
+    *, actor: Actor, policy: str, change: int, settings: dict[str, Any], reason: str
+) -> AccessEvent:
+    """A new policy for blank patients. `settings`: its fields as the history keeps them
+    (on, starts_at, ends_at in ISO 8601, condition); `change`: the history row's id."""
+    return access_event_record(
+        event_type=EventType.POLICY_CHANGED,
+        action=Action.CREATE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"policy": policy, "change": change, "after": settings, "reason": reason},
+    )
+
+
+def policy_period_changed(
+    *,
+    actor: Actor,
+    policy: str,
+    change: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str,
+) -> AccessEvent:
+    """A policy's start or end moved: `before` and `after` hold the changed fields only."""
     return access_event_record(
         event_type=EventType.POLICY_CHANGED,
         action=Action.UPDATE,
         actor=actor,
         purpose_of_use=Purpose.OPERATIONS,
-        detail={"policy": policy, "on": on, "reason": reason},
+        detail={
+            "policy": policy,
+            "change": change,
+            "before": before,
+            "after": after,
+            "reason": reason,
+        },
+    )
+
+
+def policy_switched(
+    *, actor: Actor, policy: str, on: bool, reason: str, change: int | None = None
+) -> AccessEvent:
+    """The stop button (on=False) or its opposite; `change`: the history row's id."""
+    detail: dict[str, Any] = {"policy": policy, "on": on, "reason": reason}
+    if change is not None:
+        detail["change"] = change
+    return access_event_record(
+        event_type=EventType.POLICY_CHANGED,
+        action=Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail=detail,
     )
 
 

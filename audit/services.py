@@ -7,6 +7,8 @@ import datetime as dt
 import functools
 import ipaddress
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from django.db import connection, models, transaction
 
 from audit import context as request_context
 from audit.actors import Actor
+from audit.bulk import rows_insert
 from audit.chain import GENESIS_HASH, canonical_parts, check_detail, event_hash
 from audit.identifiers import validate_bsn
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
@@ -71,6 +74,7 @@ def _append_sqlite(event: AccessEvent) -> None:
         event.save(force_insert=True)
 
 
+@functools.lru_cache(maxsize=4096)  # a batch writes thousands of events for one client
 def _normalise_address(address: str) -> str:
     if not address:
         return ""
@@ -126,6 +130,12 @@ def access_event_record(**fields: Any) -> AccessEvent:
     """
     with _failing_the_callers_transaction():
         event = _event(**fields)
+        pending = _pending.get()
+        if pending is not None:
+            # Inside access_events_batched(): checked now, written with the others when
+            # the block ends (in this transaction); seq and hash are set then.
+            pending.append(event)
+            return event
         if connection.vendor == "postgresql":
             _append_postgresql(event)
         else:
@@ -194,3 +204,73 @@ def _event(
     )
     _check(event)
     return event
+
+
+# --- Many events at once ----------------------------------------------------------------------
+
+# The events recorded inside access_events_batched(), not yet written.
+_pending: ContextVar[list[AccessEvent] | None] = ContextVar("audit_pending_events", default=None)
+
+
+@contextlib.contextmanager
+def access_events_batched() -> Iterator[list[AccessEvent]]:
+    """Events recorded through audit.events inside this block are checked at once (an
+    invalid one raises there, as always) and written together when the block ends: one
+    ledger lock, one head read, one insert (access_events_append). For a service that
+    writes thousands of events in one transaction (registry.batch: a GP practice's batch of
+    registrations); one event at a time takes the lock and reads the head each time.
+
+    Only inside a transaction: the caller's changes and their events commit together, and
+    nothing reads the pending events' seq or hash before the block ends. A block inside
+    another joins it. If the block raises, nothing of it is written (and the caller's
+    transaction rolls back as usual)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("access_events_batched() is for use inside a transaction")
+    outer = _pending.get()
+    if outer is not None:
+        yield outer
+        return
+    pending: list[AccessEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+    access_events_append(pending)
+
+
+def access_events_append(events: list[AccessEvent]) -> None:
+    """Append checked, unwritten events (audit.services._event, via access_events_batched)
+    in their order: the ledger lock once (the same advisory lock as audit_ledger_link, on
+    SQLite the database's write lock), the head once, each event's seq, prev_hash and hash
+    computed here with audit.chain (the formula the PL/pgSQL function and audit_verify use),
+    and one COPY (PostgreSQL) or one bulk insert. Inside the caller's transaction; the lock
+    is held until it ends."""
+    if not events:
+        return
+    with _failing_the_callers_transaction(), transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # The lock first, then the head in a statement of its own: in READ COMMITTED
+                # each statement sees what was committed before it began, so the head read
+                # after the lock is the one the previous holder left (as in
+                # audit_ledger_link).
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
+                cursor.execute(
+                    'SELECT "seq", "hash" FROM "audit_accessevent" ORDER BY "seq" DESC LIMIT 1'
+                )
+                head_seq, head_hash = cursor.fetchone() or (0, GENESIS_HASH)
+        else:
+            head_seq, head_hash = _lock_and_read_head()
+        _link(events, head_seq, head_hash)
+        rows_insert(AccessEvent, events)
+
+
+def _link(events: list[AccessEvent], head_seq: int, head_hash: str) -> None:
+    """Each event's place in the chain after the head: what audit_ledger_link computes for
+    one event, here for many (canonical JSON and SHA-256 of audit.chain)."""
+    seq, previous = head_seq, head_hash
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, previous
+        event.hash = previous = event_hash(event.__dict__)

@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_guid",
     "rest_framework",
+    # registry.models.PracticeAPIKey builds on its abstract model; its own APIKey model is
+    # not used (registry/admin.py takes it out of the admin).
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us: no CDN (docs/api.md)
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -379,6 +384,53 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# --- The API for GP information systems (docs/api.md) ---------------------------------
+# Requests per practice (whichever key or certificate it uses), per kind of call; and per
+# client address for calls without valid credentials (each of which is a ledger event).
+# DRF's rate format: "<n>/<second|minute|hour|day>".
+API_THROTTLE_RATES = {
+    "batch": os.environ.get("API_RATE_BATCH", "120/minute"),
+    "lookup": os.environ.get("API_RATE_LOOKUP", "600/minute"),
+    "schema": os.environ.get("API_RATE_SCHEMA", "60/minute"),
+    "anonymous": os.environ.get("API_RATE_ANONYMOUS", "30/minute"),
+}
+# A batch: at most this many registrations, and a body of at most this many bytes (5,000
+# rows with a 500-character note each fit). Larger ones are refused unread.
+API_BATCH_MAX_ROWS = 5_000
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(4 * 1024 * 1024)))
+# How far a client's clock may run ahead of ours: registered_at up to this far "in the
+# future" is accepted as now-ish, beyond it refused.
+API_CLOCK_SKEW_SECONDS = int(os.environ.get("API_CLOCK_SKEW_SECONDS", "60"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Spoedinzage API for GP information systems",
+    "DESCRIPTION": (
+        "Register patients' choices (consent, refusal, withdrawal) in batches, and read one "
+        "patient's current choice and its history. Only a practice's own patients. "
+        "See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    # 3.1: it can say "mutual TLS" (the UZI server certificate), 3.0 cannot.
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and its assets from our own static files (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The choices' labels are Dutch on Dutch requests; the schema lists the values only.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.serializers.request_bodies_as_checked",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ScopeEnum": "consent.models.Scope",
+        "DecisionEnum": "consent.models.Decision",
+        "SourceEnum": "consent.models.Source",
+    },
 }
 
 # --- Logging: JSON lines with the request id ----------------------------------

@@ -14,6 +14,9 @@ urlpatterns = [
     path("organisatie/", views.choose_organisation, name="choose_organisation"),
     path("triage/", include("triage.urls")),
     path("registratie/", include("registry.urls")),
+    # The API for GP information systems, its schema and documentation (docs/api.md).
+    path("api/", include("registry.api.urls")),
+    path("beleid/", include("consent.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
     # Accounts are issued and reset by the organisation: allauth's self-service flows
     # (sign-up, password reset by e-mail, e-mail management) do not exist here.

@@ -48,3 +48,45 @@ def summary_purge(*, bsn: str, actor: Actor, reason: str) -> bool:
         quarantine_dropped=dropped,
     )
     return bool(deleted)
+
+
+@transaction.atomic
+def summaries_purge(*, bsns: list[str], actor: Actor, reason: str) -> set[str]:
+    """summary_purge for many patients at once (a GP practice's batch of registrations):
+    the store lock once, one delete, one update of the quarantine, and one summary_purged
+    event per patient. Returns the patients whose summary existed."""
+    bsns = sorted(set(bsns))
+    if not bsns:
+        return set()
+    store_lock_exclusive()
+    existed = set(Summary.objects.filter(bsn__any_of=bsns).values_list("bsn", flat=True))
+    if existed:
+        Summary.objects.filter(bsn__any_of=existed).delete()
+    kept = list(
+        QuarantinedItem.objects.filter(patient_bsn__any_of=bsns)
+        .exclude(payload=b"")
+        .values_list("pk", "patient_bsn")
+    )
+    dropped: dict[str, int] = {}
+    for _pk, bsn in kept:
+        dropped[bsn] = dropped.get(bsn, 0) + 1
+    if kept:
+        open_ = QuarantinedItem.Status.OPEN
+        QuarantinedItem.objects.filter(pk__in=[pk for pk, _bsn in kept]).update(
+            payload=b"",
+            status=Case(
+                When(status=open_, then=Value(QuarantinedItem.Status.DISMISSED)),
+                default=F("status"),
+            ),
+            resolved_at=Coalesce(F("resolved_at"), Value(timezone.now())),
+            reason=Concat(F("reason"), Value(f"; payload dropped: {reason}")),
+        )
+    for bsn in bsns:
+        events.summary_purged(
+            actor=actor,
+            patient_bsn=bsn,
+            reason=reason,
+            existed=bsn in existed,
+            quarantine_dropped=dropped.get(bsn, 0),
+        )
+    return existed

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ("audit", "consent", "portal", "summaries", "triage")
+APPS = ("audit", "consent", "portal", "summaries", "registry", "triage")
 WRITERS = {"access_event_record"}
 
 

@@ -1,0 +1,1 @@
+"""The API for GP information systems, under /api/v1/ (docs/api.md)."""
