@@ -91,12 +91,15 @@ class PatientRegistry:
     consultations: list[Consultation]  # newest first, at most CONSULTATIONS_SHOWN
 
 
-def patient_registry(patient: OwnPatient) -> PatientRegistry:
-    history = list(
-        ConsentRegistration.objects.filter(patient_bsn=patient.bsn).order_by(
-            "-registered_at", "-id"
-        )
+def registration_history(bsn: str) -> list[ConsentRegistration]:
+    """Every registration of the patient, in every scope, newest first."""
+    return list(
+        ConsentRegistration.objects.filter(patient_bsn=bsn).order_by("-registered_at", "-id")
     )
+
+
+def patient_registry(patient: OwnPatient) -> PatientRegistry:
+    history = registration_history(patient.bsn)
     views = (
         AccessEvent.objects.filter(patient_bsn=patient.bsn, event_type=EventType.SUMMARY_VIEW)
         .order_by("-occurred_at")

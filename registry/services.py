@@ -11,6 +11,7 @@ a store never race (summaries.services.store_lock).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,25 +20,21 @@ from django.utils.translation import gettext as _
 from audit import events
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Scope, Source
-from consent.services import consent_register
+from consent.selectors import registered_state
 from portal.access import Permission, Refusal, membership_allows
 from portal.models import Membership
+from registry.batch import Choice, choices_register
 from registry.selectors import (
     OwnPatient,
     PatientRegistry,
     enrolled_elsewhere,
     own_patient,
     patient_registry,
+    registration_history,
 )
-from summaries.services.purge import summary_purge
-from summaries.services.refetch import refetch_request
-from summaries.services.store_lock import store_lock_exclusive
 
-PURGE_REASONS = {
-    Source.GP_PRACTICE: "refusal registered by the GP practice",
-    Source.ON_THE_SPOT: "refusal on the spot",
-    Source.PATIENT: "refusal registered by the patient",
-}
+# The ledger's portal role of a patient acting for themselves (staff have portal.Role).
+PATIENT_ROLE = "patient"
 
 
 @transaction.atomic
@@ -53,30 +50,24 @@ def choice_register(
     at: dt.datetime | None = None,
     patient_birth_date: dt.date | None = None,
 ) -> ConsentRegistration:
-    """Append the registration (consent.services.consent_register) and carry out what it
-    means for the stored summary, in one transaction."""
-    refusing = decision == Decision.REFUSAL
-    if refusing:
-        # Before the ledger's lock (the registration's event takes it): the store lock
-        # first, as everywhere (summaries.services.store_lock).
-        store_lock_exclusive()
-    registration = consent_register(
-        patient_bsn=patient_bsn,
-        scope=scope,
-        decision=decision,
+    """Append the registration and carry out what it means for the stored summary, in one
+    transaction: a batch of one (registry.batch.choices_register, which the API calls with
+    up to 5,000), so every path has exactly the same effects."""
+    (registration,) = choices_register(
+        choices=[
+            Choice(
+                patient_bsn=patient_bsn,
+                scope=scope,
+                decision=decision,
+                by_representative=by_representative,
+                note=note,
+                at=at,
+                patient_birth_date=patient_birth_date,
+            )
+        ],
         source=source,
         actor=actor,
-        by_representative=by_representative,
-        note=note,
-        at=at,
-        patient_birth_date=patient_birth_date,
     )
-    if refusing:
-        # A refusing patient's summary is not kept (DOMAIN: the rules), in any scope.
-        summary_purge(bsn=patient_bsn, actor=actor, reason=PURGE_REASONS[source])
-    else:
-        # A summary that was not kept may be kept now: the next pull fetches it again.
-        refetch_request([patient_bsn])
     return registration
 
 
@@ -151,3 +142,61 @@ def registry_choice_register(
         note=note,
         patient_birth_date=birth_date,
     )
+
+
+# --- The patient's own choice (the patients' pages of issue 16 call these) -------------------
+
+
+@dataclass(frozen=True)
+class PatientSelf:
+    """A patient acting for themselves. Their BSN is established by their login, never by
+    what they type: issue 16 links an account to a BSN with an activation code from their GP
+    practice (a DigiD connection can do it later); these services take it as given."""
+
+    username: str  # their account, as the ledger names the actor
+    name: str
+    bsn: str
+    birth_date: dt.date | None = None
+
+
+def _patient_actor(patient: PatientSelf) -> Actor:
+    return Actor(username=patient.username, name=patient.name, portal_role=PATIENT_ROLE)
+
+
+def patient_choice_register(
+    *, patient: PatientSelf, decision: Decision, scope: Scope, by_representative: bool = False
+) -> ConsentRegistration:
+    """The patient registers or changes their own choice, with its effects
+    (choice_register). A patient needs no practice: the choice is theirs wherever they are
+    enrolled, and holds for their summary from any practice."""
+    return choice_register(
+        patient_bsn=patient.bsn,
+        scope=scope,
+        decision=decision,
+        source=Source.PATIENT,
+        actor=_patient_actor(patient),
+        by_representative=by_representative,
+        patient_birth_date=patient.birth_date,
+    )
+
+
+@dataclass(frozen=True)
+class PatientChoices:
+    current: dict[Scope, Decision]  # for a HAP and for an SEH
+    history: list[ConsentRegistration]  # newest first
+
+
+def patient_choices_read(*, patient: PatientSelf) -> PatientChoices:
+    """The patient's current choice per scope and its whole history, whoever registered it
+    (their GP practice, a HAP or SEH on the spot, themselves); read, then logged."""
+    choices = PatientChoices(
+        current={
+            scope: registered_state(patient_bsn=patient.bsn, requester_scope=scope)
+            for scope in (Scope.HAP, Scope.SEH)
+        },
+        history=registration_history(patient.bsn),
+    )
+    events.registry_viewed(
+        actor=_patient_actor(patient), patient_bsn=patient.bsn, consultations_shown=0
+    )
+    return choices
