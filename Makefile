@@ -15,7 +15,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=
 	SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
 	PRACTICE_TOKEN_KEYS=dGVzdC1vbmx5LXByYWN0aWNlLXRva2VuLWtleS0wMDA=
 
-.PHONY: run test install lint lock messages clean bench-ingest bench-lookup vendor-css
+.PHONY: run test install lint lock messages clean bench-ingest bench-lookup bench-registry vendor-css
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	scripts/bootstrap-venv.sh $(PYTHON) $(VENV)
@@ -45,6 +45,11 @@ bench-lookup: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
 	command -v wrk >/dev/null || { source scripts/apt.sh && apt_install wrk; }
 	$(BIN)/python bench/lookup.py
+
+bench-registry: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
+	command -v wrk >/dev/null || { source scripts/apt.sh && apt_install wrk; }
+	$(BIN)/python bench/registry.py
 
 lint: install
 	$(BIN)/ruff check .

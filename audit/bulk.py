@@ -11,27 +11,37 @@ tests/audit/test_bulk.py compares the rows with those bulk_create writes.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
-from collections.abc import Callable, Sequence
+import gc
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.db.models import Lookup
+from django.db.models.base import ModelState
 from psycopg.types.json import Jsonb
 
 # SQLite allows 32,766 parameters in a statement; PostgreSQL's INSERT 65,535.
 _BULK_CREATE_BATCH = 1_000
 
 
-def rows_insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
-    """Insert these new instances (pk not set) of `model` and set their pks."""
+def rows_insert(
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    *,
+    json_dumps: Callable[[Any], str | bytes] | None = None,
+) -> None:
+    """Insert these new instances (pk not set) of `model` and set their pks. `json_dumps`:
+    what writes the JSON fields' values (default: psycopg's, json.dumps)."""
     if not objects:
         return
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objects, batch_size=_BULK_CREATE_BATCH)
         return
-    statement, table, pk_column, converters = _copy_for(model)
+    statement, table, pk_column, values_of, converters = _copy_for(model)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -43,20 +53,61 @@ def rows_insert(model: type[models.Model], objects: Sequence[models.Model]) -> N
         # goes to psycopg's cursor directly.
         with connection.wrap_database_errors, cursor.copy(statement) as copy:
             for instance in objects:
-                values = instance.__dict__
-                copy.write_row(
-                    [
-                        convert(values[attname]) if convert else values[attname]
-                        for attname, convert in converters
-                    ]
-                )
+                # The row's values in column order in one C call (itemgetter on the
+                # instance's __dict__), then only the columns that need converting.
+                row = list(values_of(instance.__dict__))
+                for position, convert in converters:
+                    row[position] = (
+                        Jsonb(row[position], json_dumps)
+                        if json_dumps is not None and convert is Jsonb
+                        else convert(row[position])
+                    )
+                copy.write_row(row)
+    alias = connection.alias
     for instance in objects:
-        instance._state.adding = False
-        instance._state.db = connection.alias
+        state = instance._state
+        state.adding = False
+        state.db = alias
+
+
+def instances_new(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> list:
+    """Unsaved instances of `model` with these values (by attname, e.g. `previous_id`), as
+    `model(**values)` makes them, without its per-field work (~25 µs an instance of a model
+    of 25 fields; a batch makes 10,000): the instance's __dict__ filled directly, fields not
+    given at their default — what unpickling an instance does too. For models without
+    pre_init/post_init receivers (tests/audit/test_bulk.py compares with model(**values))."""
+    static, dynamic = defaults_of(model)
+    new = model.__new__
+    made = []
+    for values in rows:
+        instance = new(model)
+        attributes = instance.__dict__
+        attributes["_state"] = ModelState()
+        attributes.update(static)
+        attributes.update(values)
+        for attname, field in dynamic:
+            if attname not in values:
+                attributes[attname] = field.get_default()
+        made.append(instance)
+    return made
 
 
 @functools.cache
-def _copy_for(model: type[models.Model]) -> tuple[str, str, str, tuple]:
+def defaults_of(model: type[models.Model]) -> tuple[dict[str, Any], tuple]:
+    """The fields' defaults, by attname: the fixed ones, and the fields whose default is
+    called for each instance (`default=dict`)."""
+    static: dict[str, Any] = {}
+    dynamic = []
+    for field in model._meta.concrete_fields:
+        if field.has_default() and callable(field.default):
+            dynamic.append((field.attname, field))
+        else:
+            static[field.attname] = field.get_default()
+    return static, tuple(dynamic)
+
+
+@functools.cache
+def _copy_for(model: type[models.Model]) -> tuple[str, str, str, Callable, tuple]:
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
     if any(
@@ -67,18 +118,46 @@ def _copy_for(model: type[models.Model]) -> tuple[str, str, str, tuple]:
         raise TypeError(f"{model.__name__} has auto_now fields: rows_insert does not fill them")
     columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    converters = tuple((field.attname, _converter(field)) for field in fields)
-    return statement, model._meta.db_table, model._meta.pk.column, converters
+    values_of = operator.itemgetter(*(field.attname for field in fields))
+    converters = tuple(
+        (position, convert)
+        for position, field in enumerate(fields)
+        if (convert := _converter(field)) is not None
+    )
+    return statement, model._meta.db_table, model._meta.pk.column, values_of, converters
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     """What a value needs before psycopg takes it: JSON wrapped as jsonb, an enum (Django's
     TextChoices) as its value — psycopg would write an Enum's name."""
     if isinstance(field, models.JSONField):
-        return lambda value: Jsonb(value)
+        return Jsonb
     if field.choices:
-        return lambda value: value.value if isinstance(value, enum.Enum) else value
+        return _enum_value
     return None
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (a context manager or a
+    decorator). A batch of 5,000 registrations makes some 100,000 objects that live until
+    the request ends; each few thousand of them set off a collection, and every so often
+    one that walks the whole heap of the process (Django and all): a quarter of a batch's
+    CPU time (docs/performance.md). Reference counting still frees what is dropped;
+    cycles made in the block are collected at the next collection after it. Enabled again
+    only if it was enabled before (a nested or concurrent block leaves it to the outer)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class AnyOf(Lookup):

@@ -23,6 +23,8 @@ from simulator.process import SimulatorProcess  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# The names a benchmark may create, fill, empty or drop (spoedinzage_bench_registry too).
+BENCH_DATABASE_PREFIXES = ("spoedinzage_bench", "spoedinzage_lookup")
 
 
 def setup_django() -> None:
@@ -31,7 +33,7 @@ def setup_django() -> None:
     # benchmarks empty tables.
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
-    if not name.startswith(("spoedinzage_bench", "spoedinzage_lookup")):
+    if not name.startswith(BENCH_DATABASE_PREFIXES):
         sys.exit(f"refusing to run against database {name!r}: not a benchmark database")
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ.setdefault("DEBUG", "0")
@@ -48,6 +50,28 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def recreate_database(url: str) -> None:
+    """Drop the benchmark database and create it empty (setup_django migrates it): for a
+    bench whose checks need a ledger of its own run only (bench/registry.py). Only a
+    benchmark database, by the same rule as setup_django."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith(BENCH_DATABASE_PREFIXES):
+        sys.exit(f"refusing to drop database {name!r}: not a benchmark database")
+    with psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password or "",
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    create_database(url)
 
 
 def create_database(url: str) -> None:

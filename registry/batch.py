@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
-from audit.bulk import rows_insert
+from audit.bulk import collection_paused, instances_new, rows_insert
 from audit.identifiers import validate_bsn
 from audit.services import access_events_batched
 from consent.models import ConsentRegistration, Decision, Scope, Source
@@ -54,6 +54,7 @@ class Choice:
 
 
 @transaction.atomic
+@collection_paused()
 def choices_register(
     *, choices: Sequence[Choice], source: Source, actor: Actor
 ) -> list[ConsentRegistration]:
@@ -78,29 +79,38 @@ def choices_register(
 
     current = _lock_current(pairs)
     now = timezone.now()
-    registrations = [
-        ConsentRegistration(
-            patient_bsn=choice.patient_bsn,
-            patient_birth_date=choice.patient_birth_date,
-            scope=scope,
-            decision=Decision(choice.decision).value,
-            source=Source(source).value,
-            previous_id=current.get((bsn, scope)),
-            registered_at=choice.at or now,
-            registered_by_username=actor.username,
-            registered_by_name=actor.name,
-            registered_by_uzi=actor.uzi_number,
-            organisation_ura=actor.organisation_ura,
-            organisation_agb=actor.organisation_agb,
-            organisation_name=actor.organisation_name,
-            by_representative=choice.by_representative,
-            note=choice.note,
-        )
-        for choice, (bsn, scope) in zip(choices, pairs, strict=True)
-    ]
+    # The values each registration shares with the others, and its own; instances made as
+    # ConsentRegistration(**values) makes them, without its per-field work (audit.bulk).
+    shared = {
+        "source": Source(source).value,
+        "registered_by_username": actor.username,
+        "registered_by_name": actor.name,
+        "registered_by_uzi": actor.uzi_number,
+        "organisation_ura": actor.organisation_ura,
+        "organisation_agb": actor.organisation_agb,
+        "organisation_name": actor.organisation_name,
+    }
+    registrations = instances_new(
+        ConsentRegistration,
+        (
+            {
+                **shared,
+                "patient_bsn": bsn,
+                "patient_birth_date": choice.patient_birth_date,
+                "scope": scope,
+                "decision": Decision(choice.decision).value,
+                "previous_id": current.get((bsn, scope)),
+                "registered_at": choice.at or now,
+                "by_representative": choice.by_representative,
+                "note": choice.note,
+            }
+            for choice, (bsn, scope) in zip(choices, pairs, strict=True)
+        ),
+    )
     # One COPY (audit.bulk): bulk_create spent most of a 5,000-row batch preparing values.
     rows_insert(ConsentRegistration, registrations)
-    with access_events_batched():
+    # Every choice's BSN passed validate_bsn above: their events need not check it again.
+    with access_events_batched(valid_bsns=(choice.patient_bsn for choice in choices)):
         for registration in registrations:
             events.consent_registered(
                 actor=actor,

@@ -51,6 +51,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NOTE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 SCOPES = tuple(Scope.values)
 DECISIONS = tuple(Decision.values)
+_ROW_FIELD_SET = frozenset(ROW_FIELDS)
+_REQUIRED_FIELD_SET = frozenset(REQUIRED_ROW_FIELDS)
+_SCOPE_MEMBERS = {value: Scope(value) for value in SCOPES}
+_DECISION_MEMBERS = {value: Decision(value) for value in DECISIONS}
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,9 @@ def batch_from_json(data: Any, *, now: dt.datetime) -> list[Choice]:
 
     choices: list[Choice] = []
     seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+    today = timezone.localdate(now)  # once: in the time zone's machinery it costs ~10 µs
     for index, row in enumerate(rows):
-        choice = _choice(row, index, now, errors)
+        choice = _choice(row, index, now, today, errors)
         if choice is not None:
             choices.append(choice)
             seen[choice.patient_bsn, choice.scope].append(index)
@@ -149,7 +154,9 @@ def lookup_from_json(data: Any, *, now: dt.datetime) -> Patient:
     ]
     bsn = _bsn(data.get("bsn"), None, errors) if "bsn" in data else None
     birth_date = (
-        _birth_date(data.get("birth_date"), None, now, errors) if "birth_date" in data else None
+        _birth_date(data.get("birth_date"), None, timezone.localdate(now), errors)
+        if "birth_date" in data
+        else None
     )
     if errors or bsn is None or birth_date is None:
         raise InvalidInput(errors)
@@ -160,19 +167,30 @@ def _order(field: str | None) -> int:
     return ROW_FIELDS.index(field) if field in ROW_FIELDS else -1
 
 
-def _choice(row: Any, index: int, now: dt.datetime, errors: list[FieldError]) -> Choice | None:
+def _choice(
+    row: Any, index: int, now: dt.datetime, today: dt.date, errors: list[FieldError]
+) -> Choice | None:
     if not isinstance(row, dict):
         errors.append(FieldError(None, _("Each registration must be a JSON object."), index))
         return None
     before = len(errors)
-    for name in row:
-        if name not in ROW_FIELDS:
-            errors.append(FieldError(name, _("Unknown field."), index))
-    for name in REQUIRED_ROW_FIELDS:
-        if name not in row:
-            errors.append(FieldError(name, _("This field is required."), index))
+    names = row.keys()
+    if not names <= _ROW_FIELD_SET:  # set operations on the keys: the usual row costs less
+        errors.extend(
+            FieldError(name, _("Unknown field."), index)
+            for name in row
+            if name not in _ROW_FIELD_SET
+        )
+    if not names >= _REQUIRED_FIELD_SET:
+        errors.extend(
+            FieldError(name, _("This field is required."), index)
+            for name in REQUIRED_ROW_FIELDS
+            if name not in row
+        )
     bsn = _bsn(row["bsn"], index, errors) if "bsn" in row else None
-    birth_date = _birth_date(row["birth_date"], index, now, errors) if "birth_date" in row else None
+    birth_date = (
+        _birth_date(row["birth_date"], index, today, errors) if "birth_date" in row else None
+    )
     scope = _choice_of(row.get("scope"), SCOPES, "scope", index, errors) if "scope" in row else ""
     decision = (
         _choice_of(row.get("decision"), DECISIONS, "decision", index, errors)
@@ -186,7 +204,9 @@ def _choice(row: Any, index: int, now: dt.datetime, errors: list[FieldError]) ->
     if type(by_representative) is not bool:
         errors.append(FieldError("by_representative", _("Must be true or false."), index))
     note = row.get("note", "")
-    if not isinstance(note, str) or len(note) > NOTE_MAX_LENGTH:
+    if note == "":
+        pass
+    elif not isinstance(note, str) or len(note) > NOTE_MAX_LENGTH:
         errors.append(
             FieldError(
                 "note",
@@ -200,8 +220,8 @@ def _choice(row: Any, index: int, now: dt.datetime, errors: list[FieldError]) ->
         return None
     return Choice(
         patient_bsn=bsn,
-        scope=Scope(scope),
-        decision=Decision(decision),
+        scope=_SCOPE_MEMBERS[scope],
+        decision=_DECISION_MEMBERS[decision],
         by_representative=by_representative,
         note=note,
         at=at,
@@ -220,8 +240,9 @@ def _bsn(value: Any, index: int | None, errors: list[FieldError]) -> str | None:
 
 
 def _birth_date(
-    value: Any, index: int | None, now: dt.datetime, errors: list[FieldError]
+    value: Any, index: int | None, today: dt.date, errors: list[FieldError]
 ) -> dt.date | None:
+    """`today`: the date in the Netherlands at the start of the request."""
     date = None
     if isinstance(value, str) and _DATE.fullmatch(value):
         try:
@@ -231,7 +252,7 @@ def _birth_date(
     if date is None:
         errors.append(FieldError("birth_date", _("Must be a date: YYYY-MM-DD."), index))
         return None
-    if date > timezone.localdate(now):  # today in the Netherlands is not the future
+    if date > today:  # today in the Netherlands is not the future
         errors.append(FieldError("birth_date", _("Must not be in the future."), index))
         return None
     if date < EARLIEST_BIRTH_DATE:

@@ -1,11 +1,13 @@
 """audit.bulk: the COPY writes the rows bulk_create would write; `any_of` finds what `in` finds."""
 
 import datetime as dt
+import gc
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.bulk import rows_insert
+from audit.bulk import collection_paused, instances_new, rows_insert
+from audit.models import AccessEvent
 from consent.models import ConsentRegistration, Decision, Scope, Source
 from summaries.models import Enrolment, GpPractice
 from tests.registry.api_helpers import bsns
@@ -67,3 +69,41 @@ def test_any_of_finds_what_in_finds():
     by_any = set(Enrolment.objects.filter(bsn__any_of=asked).values_list("bsn", flat=True))
     assert by_any == by_in == set(numbers[::3])
     assert not Enrolment.objects.filter(bsn__any_of=[]).exists()
+
+
+def test_instances_new_makes_what_the_model_makes():
+    """registry.batch and the ledger's batches make their instances without Model.__init__:
+    the same attributes, defaults for what is not given, a fresh unsaved state."""
+    values = {
+        "patient_bsn": "999911120",
+        "scope": "hap",
+        "decision": "consent",
+        "source": "gp_practice",
+        "previous_id": 7,
+        "registered_at": dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        "registered_by_username": "api:01100000",
+        "registered_by_name": "Praktijk Zuid",
+    }
+    (made,) = instances_new(ConsentRegistration, [values])
+    expected = ConsentRegistration(**values)
+    assert type(made) is ConsentRegistration
+    assert {k: v for k, v in made.__dict__.items() if k != "_state"} == {
+        k: v for k, v in expected.__dict__.items() if k != "_state"
+    }
+    assert made._state.adding and made._state.db is None and made.pk is None
+    # A callable default is called for each instance, not shared.
+    first, second = instances_new(AccessEvent, [{}, {}])
+    assert first.detail == {} and first.detail is not second.detail
+
+
+def test_collection_paused_pauses_and_restores_the_collector():
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        with collection_paused():  # nested: the outer block enables it again
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError
+    assert gc.isenabled()

@@ -1,7 +1,9 @@
 """Many events in one append (audit.services.access_events_batched): the same chain as one
 at a time, verified by the same walk as `audit_verify`."""
 
+import datetime as dt
 import threading
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -141,3 +143,74 @@ def test_bulk_and_single_writers_at_once_produce_one_unbroken_chain():
     assert list(AccessEvent.objects.values_list("seq", flat=True)) == list(range(1, total + 1))
     result = ledger_verify()
     assert result.intact, result.first_break
+
+
+@pytest.mark.django_db
+def test_a_batched_event_holds_what_the_one_by_one_event_holds():
+    """The batched path builds its events without the model's __init__ and hashes them with
+    orjson (audit.services._pending_event, _link): the stored rows must be those of the
+    one-by-one path, field for field, but for the event's own id, place and hash."""
+    kwargs = {
+        "event_type": EventType.CONSENT_REGISTRATION,
+        "action": Action.CREATE,
+        "actor": NURSE,
+        "patient_bsn": VALID_BSNS[0],
+        "occurred_at": dt.datetime(2026, 12, 5, 9, 30, 1, 234567, tzinfo=dt.UTC),
+        "detail": {"text": "é \n\t \x01 \u2028 😀", "list": [1, None, True], "z": {"a": -1}},
+    }
+    with transaction.atomic():
+        single = access_event_record(**kwargs)
+    with transaction.atomic(), access_events_batched():
+        batched = access_event_record(**kwargs)
+    own = {"id", "event_id", "seq", "prev_hash", "hash"}
+
+    def stored(pk):
+        row = AccessEvent.objects.filter(pk=pk).values().get()
+        return {k: v for k, v in row.items() if k not in own}
+
+    assert stored(batched.pk) == stored(single.pk)
+    assert batched.event_id.version == 4 and batched.event_id != single.event_id
+    result = ledger_verify()
+    assert result.intact and result.checked == 2
+
+
+@pytest.mark.django_db
+def test_a_batched_event_json_cannot_write_alike_is_hashed_the_slow_way():
+    """An integer beyond 64 bits (orjson refuses it) and an enum member (not a plain type)
+    make _link fall back to audit.chain.event_hash: the chain still verifies."""
+    with transaction.atomic(), access_events_batched():
+        access_event_record(
+            event_type=EventType.CONSENT_REGISTRATION,
+            action=Action.CREATE,
+            actor=NURSE,
+            consent_policy=EventType.CONSENT_REGISTRATION,  # a str enum member as text
+            detail={"big": 2**70},
+        )
+        record_events(2)
+    stored = AccessEvent.objects.order_by("seq").values(*HASHED_FIELDS, "hash")
+    assert [event_hash(row) == row["hash"] for row in stored] == [True] * 3
+    assert stored[0]["detail"] == {"big": 2**70}
+    assert ledger_verify().intact
+
+
+@pytest.mark.django_db
+def test_a_bsn_the_batch_did_not_vouch_for_is_checked():
+    """access_events_batched(valid_bsns=...) skips the 11-test only for those BSNs."""
+    with pytest.raises(ValidationError), transaction.atomic():
+        with access_events_batched(valid_bsns=[VALID_BSNS[0]]):
+            record_events(1)
+            access_event_record(
+                event_type=EventType.SUMMARY_VIEW,
+                action=Action.READ,
+                actor=NURSE,
+                patient_bsn="123456789",
+            )
+    assert AccessEvent.objects.count() == 0
+
+
+def test_event_ids_are_random_version_4_uuids_and_distinct():
+    from audit.services import _event_ids
+
+    made = [_event_ids.next() for _ in range(1000)]
+    assert len(set(made)) == 1000
+    assert {u.version for u in made} == {4} and {u.variant for u in made} == {uuid.RFC_4122}
