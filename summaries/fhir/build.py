@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from audit.identifiers import BSN_SYSTEM, bsn_is_valid
 from summaries.fhir import read, sections
 from summaries.fhir.model import (
+    NONE_UNREADABLE,
     GpInfo,
     Limits,
     PatientInfo,
@@ -84,16 +85,25 @@ def patient_birth_date(patient: dict) -> dt.date:
 def gp_info(patient: dict, index: _Index, resolve: sections.Resolver) -> GpInfo:
     practitioner: dict = {}
     organisation: dict = {}
+
+    # "#id": contained in the Patient (a contained role's own "#id" references too).
+    find = sections.resolver_in(patient, resolve)
     for reference in read.as_list(patient.get("generalPractitioner")):
-        target = resolve(reference) or {}
+        target = find(reference) or {}
         kind = target.get("resourceType")
         if kind == "Practitioner":
             practitioner = practitioner or target
         elif kind == "Organization":
             organisation = organisation or target
         elif kind == "PractitionerRole":
-            practitioner = practitioner or resolve(target.get("practitioner")) or {}
-            organisation = organisation or resolve(target.get("organization")) or {}
+            practitioner = practitioner or find(target.get("practitioner")) or {}
+            organisation = organisation or find(target.get("organization")) or {}
+    if not organisation and patient.get("managingOrganization"):
+        # Some GP systems name the practice only as the record's custodian.
+        found = find(patient["managingOrganization"]) or {}
+        organisation = found if found.get("resourceType") == "Organization" else {}
+    if "contained" in patient:
+        return _gp_info(practitioner, organisation)  # its own: not shared with other patients
     # Most patients on a page share their GP: read each GP and practice once a page.
     pair = (
         index.key_of(practitioner) if practitioner else "",
@@ -134,6 +144,7 @@ def build_summary(
     found: dict[str, list] = {name: [] for name, _ in MAPPERS.values()}
     placement: dict[str, str] = {index.key_of(patient): "patient"}
     omitted = 0
+    unreadable: list[tuple[dict, str, str]] | None = None  # (resource, section, reason)
     # Conditions that an episode of care names are shown as that episode.
     named_by_episode = {
         index.key(d.get("condition"))
@@ -162,14 +173,20 @@ def build_summary(
         section, build = mapper
         try:
             item = build(resource, resolve)
-        except FieldError:
-            raise
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
-            # A shape FHIR does not allow (a string where an object belongs):
-            # the whole patient waits in quarantine, named precisely enough.
-            raise FieldError(
-                resource, "*", f"unexpected structure ({type(exc).__name__}: {exc})"
-            ) from exc
+            # One item that cannot be read (no substance, a string where an object belongs)
+            # must not cost the nurse the rest of the summary: it is left out, the summary
+            # says so in its section, and the item waits in the quarantine.
+            reason = (
+                str(exc)
+                if isinstance(exc, FieldError)
+                else f"{key}.*: unexpected structure ({type(exc).__name__}: {exc})"
+            )
+            if unreadable is None:
+                unreadable = []
+            unreadable.append((resource, section, reason))
+            placement[key] = f"not shown: cannot be read ({reason})"
+            continue
         if isinstance(item, sections.NotShown):
             placement[key] = f"not shown: {item}"
         elif section in {"lab", "journal"} and item.date and item.date < window_start:
@@ -182,6 +199,11 @@ def build_summary(
         found[name].sort(key=_sort_key_date, reverse=True)
     found["episodes"].sort(key=lambda e: (not e.attention, not e.psychological, e.title))
 
+    unread = NONE_UNREADABLE
+    if unreadable:
+        unread = {}
+        for _, section, _ in unreadable:
+            unread[section] = unread.get(section, 0) + 1
     summary = ProfessionalSummary(
         patient=PatientInfo(
             bsn=bsn,
@@ -202,6 +224,7 @@ def build_summary(
         omitted_outside_window=omitted,
         source_updated_at=read.text_of(read.member(patient.get("meta"), "lastUpdated")),
         not_shown=tuple(k for k, where in placement.items() if where.startswith("not")),
+        unreadable=unread,
     )
     # The GP and practice the Patient names are among the members: page.py joins every
     # shared resource that the patient or a member refers to.
@@ -219,6 +242,7 @@ def build_summary(
         source_updated_at=_instant(updated),
         keys=tuple(placement),
         placement=placement,
+        unreadable=tuple((r, why) for r, _, why in unreadable) if unreadable else (),
     )
 
 

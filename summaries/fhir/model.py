@@ -94,6 +94,9 @@ class JournalEntry:
     p: str = ""
 
 
+NONE_UNREADABLE: dict[str, int] = {}  # shared by every summary without unreadable items
+
+
 @dataclass(slots=True)
 class ProfessionalSummary:
     patient: PatientInfo
@@ -111,6 +114,11 @@ class ProfessionalSummary:
     # Resources that reached the summary's source but no section (e.g. a
     # zib observation that is not part of the PS), by "Type/id".
     not_shown: tuple[str, ...] = field(default=())
+    # Items left out because they cannot be read, counted per section ("medication": 1):
+    # the summary says so, and each item waits in the quarantine for the administrator.
+    # Nearly always empty: one shared empty dict, never changed, rather than one per summary
+    # (thousands a page, each more work for the garbage collector).
+    unreadable: dict[str, int] = field(default_factory=lambda: NONE_UNREADABLE)
 
     def to_json(self) -> bytes:
         """The typed sections as JSON (stored as JSONB); orjson writes dataclasses natively."""
@@ -140,3 +148,5 @@ class PatientSummary:
     keys: tuple[str, ...]
     # Where each resource ended up: a section name, or why it is not shown.
     placement: dict[str, str] = field(default_factory=dict)
+    # The items left out as unreadable: each resource with the reason (for the quarantine).
+    unreadable: tuple[tuple[dict, str], ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from summaries.fhir.model import GpInfo, Limits, PatientSummary
 from summaries.fhir.resource_types import RESOURCE_TYPES
 from summaries.fhir.sections import FieldError, key_of
 from summaries.fhir.xml import FhirXmlError, resource_from_xml
+
+logger = logging.getLogger(__name__)
 
 
 class PageError(ValueError):
@@ -227,15 +230,26 @@ def _parse_instant(value: Any) -> dt.datetime | None:
 
 def _fhir_version(entries: list[_Entry]) -> str:
     """STU3 writes clinicalStatus as a code and profiles under fhir.nl / zib-*."""
+    seen: set[str] = set()  # a page has few distinct profiles: each is looked into once
     for entry in entries:
-        profiles = read.profiles(entry.resource)
+        resource = entry.resource
+        if type(resource.get("clinicalStatus")) is str:
+            return "STU3"
+        found = read.member(resource.get("meta"), "profile")
+        if not found:
+            continue
+        if type(found) is list and len(found) == 1 and type(found[0]) is str:
+            profiles = found[0]  # the common case: one profile
+            if profiles in seen:
+                continue
+            seen.add(profiles)
+        else:
+            profiles = read.profiles(resource)
         if (
             "/zib-" in profiles
             or "/gp-" in profiles
             or "fhir.nl/fhir/StructureDefinition" in profiles
         ):
-            return "STU3"
-        if isinstance(entry.resource.get("clinicalStatus"), str):
             return "STU3"
     return "R4"
 
@@ -376,7 +390,10 @@ def _needles(unassigned: dict[str, dict], index: _Index) -> dict[str, list[bytes
 
 
 def _checked(
-    flattened: list[_Entry], limits: Limits, result: PageResult
+    flattened: list[_Entry],
+    limits: Limits,
+    result: PageResult,
+    asides: list[tuple[Quarantine, dict]],
 ) -> tuple[list[_Entry], dict[str, list[Any]]]:
     """Entries of a known resource type and nested within the limit, each resource once.
 
@@ -385,7 +402,7 @@ def _checked(
     within_depth = surely_within_depth([e.resource for e in flattened], limits.max_depth)
     entries: list[_Entry] = []
     references: dict[str, list[Any]] = {}
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # "Type/id" -> its place in entries
     for entry in flattened:
         resource = entry.resource
         kind = resource.get("resourceType")
@@ -416,12 +433,71 @@ def _checked(
                 )
                 continue
             references.setdefault(key, refs)
-        if key in seen:
-            continue  # the same resource twice on one page
-        seen.add(key)
         entry.key = key
+        if key in seen:
+            # The same resource twice on one page: one is read, and the other is accounted for.
+            kept = _one_of_two(entries[seen[key]], entry, result, asides)
+            if kept is entry:
+                entries[seen[key]] = entry
+                if not within_depth:
+                    references[key] = refs
+            continue
+        seen[key] = len(entries)
         entries.append(entry)
     return entries, references
+
+
+def _one_of_two(
+    first: _Entry, second: _Entry, result: PageResult, asides: list[tuple[Quarantine, dict]]
+) -> _Entry:
+    """Of two resources with one type and id on a page, the one to read: the newer by
+    meta.lastUpdated, the older set aside in the quarantine. An identical copy is read once
+    (nothing of it is lost). Two different ones that cannot be ordered: the first is read
+    and the other set aside as a conflict, for the administrator to decide."""
+    key = first.key
+    old_text, new_text = _dump([first.resource]), _dump([second.resource])
+    if old_text == new_text:
+        logger.info(
+            "%s: twice on this page (%s, %s), identical; read once",
+            key,
+            first.position,
+            second.position,
+        )
+        return first
+    old_at = _parse_instant(read.member(first.resource.get("meta"), "lastUpdated"))
+    new_at = _parse_instant(read.member(second.resource.get("meta"), "lastUpdated"))
+    try:
+        ordered = old_at is not None and new_at is not None and old_at != new_at
+        newer_second = ordered and new_at > old_at  # type: ignore[operator]
+    except TypeError:  # one with a time zone, one without: no order
+        ordered = newer_second = False
+    if ordered:
+        kept, aside = (second, first) if newer_second else (first, second)
+        aside_at = read.text_of(read.member(aside.resource.get("meta"), "lastUpdated"))
+        kept_at = read.text_of(read.member(kept.resource.get("meta"), "lastUpdated"))
+        # The reason holds no entry positions: they move as the practice's data changes, and
+        # the same duplicate pulled again must give the same reason (one open item for it).
+        reason = (
+            f"{key}: duplicate on this page; the newer one (meta.lastUpdated {kept_at}) was "
+            f"read, the older one ({aside_at}) was set aside"
+        )
+    else:
+        kept, aside = first, second
+        reason = (
+            f"{key}: conflict on this page: two versions differ and meta.lastUpdated does not "
+            "tell which is newer; the first was read, the other was set aside"
+        )
+    logger.warning("%s (%s and %s)", reason, first.position, second.position)
+    item = Quarantine(
+        reason=reason,
+        resource_type=key.partition("/")[0],
+        resource_id=read.text_of(aside.resource.get("id"))[:64],
+        payload=old_text if aside is first else new_text,
+        # Not the key: the one read stands for it wherever it ends up.
+    )
+    result.quarantine.append(item)
+    asides.append((item, aside.resource))
+    return kept
 
 
 def _owner(resource: dict, index: _Index) -> str | None:
@@ -501,9 +577,13 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
         next_url=_next_url(bundle),
         total=bundle.get("total") if isinstance(bundle.get("total"), int) else None,
     )
-    entries, walked = _checked(_flatten(bundle), limits, result)
+    asides: list[tuple[Quarantine, dict]] = []
+    entries, walked = _checked(_flatten(bundle), limits, result, asides)
     result.fhir_version = _fhir_version(entries)
     index = _Index(entries)
+    for item, resource in asides:
+        # Whose it is, so that a refusal leaves it out and a purge empties it too.
+        item.patient_bsn = _bsn_of_owner(resource, index)
     references = _References(index, walked, limits.max_depth)
     groups, unassigned = _group(entries, index)
     used = _join_shared(groups, unassigned, index, references)
@@ -538,19 +618,14 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
             )
         )
 
-    seen_bsns: set[str] = set()
+    accepted: dict[str, PatientSummary] = {}  # by BSN, in page order
+    seen: dict[str, PatientSummary] = {}  # BSN -> the first Patient's, built
     for owner, members in groups.items():
         patient = index.by_key.get(owner)
         if patient is None:
-            what = (
-                f"patient BSN {owner[4:]} is referred to by identifier"
-                if owner.startswith("bsn:")
-                else f"{owner} is referred to"
-            )
             result.quarantine.append(
                 Quarantine(
-                    reason=f"{what} by {len(members)} resource(s), but the page holds no such "
-                    "Patient (its name and birth date are needed)",
+                    reason=_no_such_patient(owner, members, index),
                     resource_type="Patient",
                     resource_id=owner.split("/")[-1][:64],
                     # Only a valid BSN: this one is the referring resource's, unchecked.
@@ -564,7 +639,7 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
             built = build_summary(
                 patient, members, index, now=now, limits=limits, fhir_version=result.fhir_version
             )
-        except FieldError as exc:
+        except FieldError as exc:  # the patient's identity: no BSN, no birth date
             result.quarantine.append(
                 _patient_quarantined(
                     str(exc),
@@ -576,23 +651,92 @@ def parse_page(data: bytes, *, now: dt.datetime, limits: Limits | None = None) -
                 )
             )
             continue
-        why = _held_back(built, owner, seen_bsns, index, limits)
-        seen_bsns.add(built.bsn)
-        if why:
-            result.quarantine.append(
-                _patient_quarantined(why, patient, members, index, built.bsn, built.source_bytes)
-            )
+        if built.bsn in seen:
+            first, born = index.key_of(seen[built.bsn].source[0]), seen[built.bsn].birth_date
+            if born == built.birth_date:
+                why = f"{owner}: BSN {built.bsn} belongs to another Patient on this page too"
+            else:
+                # Two people, or one with a wrong birth date: whose record is this? Neither
+                # is shown; the administrator sorts it out with the practice.
+                why = (
+                    f"{owner}: BSN {built.bsn} also belongs to {first} on this page, born "
+                    f"{born.isoformat()}; this one is born {built.birth_date.isoformat()}: "
+                    "identity in doubt"
+                )
+                if (earlier := accepted.pop(built.bsn, None)) is not None:
+                    result.quarantine.append(
+                        _summary_quarantined(
+                            f"{first}: BSN {built.bsn} also belongs to {owner} on this page, born "
+                            f"{built.birth_date.isoformat()}; this one is born "
+                            f"{born.isoformat()}: identity in doubt",
+                            earlier,
+                            index,
+                        )
+                    )
+            result.quarantine.append(_summary_quarantined(why, built, index))
             continue
-        result.summaries.append(built)
+        seen[built.bsn] = built
+        why = _held_back(built, owner, index, limits)
+        if why:
+            result.quarantine.append(_summary_quarantined(why, built, index))
+            continue
+        accepted[built.bsn] = built
+    result.summaries.extend(accepted.values())
+    for built in result.summaries:
+        if built.unreadable:
+            result.quarantine.extend(
+                _item_quarantined(resource, reason, built.bsn, index)
+                for resource, reason in built.unreadable
+            )
     return result
 
 
-def _held_back(
-    built: PatientSummary, owner: str, seen_bsns: set[str], index: _Index, limits: Limits
-) -> str | None:
+def _summary_quarantined(why: str, built: PatientSummary, index: _Index) -> Quarantine:
+    patient, *members = built.source
+    return _patient_quarantined(why, patient, members, index, built.bsn, built.source_bytes)
+
+
+def _item_quarantined(resource: dict, reason: str, bsn: str, index: _Index) -> Quarantine:
+    """One item of a summary that could not be read: the summary is shown without it (and
+    says so), and the item waits here. Only the item is kept: reprocessed on its own it
+    cannot replace the patient's summary with a summary of one item."""
+    return Quarantine(
+        reason=f"{reason} (left out of the summary; the rest is shown)",
+        resource_type=resource["resourceType"],
+        resource_id=read.text_of(resource.get("id"))[:64],
+        patient_bsn=bsn,
+        payload=_dump([resource]),
+        keys=(index.key_of(resource),),
+    )
+
+
+def _no_such_patient(owner: str, members: list[dict], index: _Index) -> str:
+    """ "AllergyIntolerance/a1.patient refers to Patient/x, which the page does not hold":
+    the referring resources and fields, so the sender can find them."""
+    referrers = []
+    for resource in members:
+        for name in PATIENT_FIELDS:
+            value = resource.get(name)
+            if value:
+                if index.key(value) == owner:
+                    referrers.append(f"{index.key_of(resource)}.{name}")
+                break
+    target = (
+        f"the patient with BSN {owner[4:]} (by identifier)" if owner.startswith("bsn:") else owner
+    )
+    if len(referrers) > 3:
+        who = f"{', '.join(referrers[:3])} and {len(referrers) - 3} more resource(s) refer"
+    elif len(referrers) > 1:
+        who = f"{', '.join(referrers[:-1])} and {referrers[-1]} refer"
+    elif referrers:
+        who = f"{referrers[0]} refers"
+    else:
+        who = f"{len(members)} resource(s) refer"
+    return f"{who} to {target}, which the page does not hold (its name and birth date are needed)"
+
+
+def _held_back(built: PatientSummary, owner: str, index: _Index, limits: Limits) -> str | None:
     """Why a summary that could be built still waits in the quarantine, or None."""
-    if built.bsn in seen_bsns:
-        return f"{owner}: BSN {built.bsn} belongs to another Patient on this page too"
     if len(built.source_bytes) > limits.max_summary_bytes:
         return (
             f"{owner}: the summary is {len(built.source_bytes):,} bytes; "
@@ -650,6 +794,17 @@ def _patient_quarantined(
         payload=payload,
         keys=index.keys_of([patient], members),
     )
+
+
+def _bsn_of_owner(resource: dict, index: _Index) -> str:
+    """The valid BSN of the patient a resource is (or is about), or ""."""
+    if resource["resourceType"] == "Patient":
+        return _plain_bsn(resource)
+    owner = _owner(resource, index) or ""
+    if owner.startswith("bsn:"):
+        return _valid_bsn_or_blank(owner[4:])
+    patient = index.by_key.get(owner)
+    return _plain_bsn(patient) if patient and patient["resourceType"] == "Patient" else ""
 
 
 def _plain_bsn(patient: dict) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from summaries.fhir import read
+from summaries.fhir.dosage import dosage_text
 from summaries.fhir.model import Alert, Allergy, Episode, JournalEntry, LabResult, Medication
 
 ATTENTION_FLAG = "https://spoedinzage.nl/fhir/StructureDefinition/episode-attention-flag"
@@ -58,6 +59,33 @@ class FieldError(ValueError):
 
 def key_of(resource: dict) -> str:
     return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
+
+
+def contained(resource: dict, local_id: str) -> dict | None:
+    """The resource in ``resource.contained`` with this id (FHIR's "#id" reference)."""
+    for inner in read.as_list(resource.get("contained")):
+        if type(inner) is dict and inner.get("id") == local_id:
+            return inner
+    return None
+
+
+def referred(resource: dict, reference: Any, resolve: Resolver) -> dict | None:
+    """What a reference in ``resource`` names: for "#id" a resource contained in it (FHIR
+    R4 and STU3: a local reference is resolved within the referring resource), else one
+    on the page, through ``resolve``."""
+    if type(reference) is dict:
+        literal = reference.get("reference")
+        if type(literal) is str and literal.startswith("#"):
+            return contained(resource, literal[1:])
+    return resolve(reference)
+
+
+def resolver_in(resource: dict, resolve: Resolver) -> Resolver:
+    """``resolve``, or, for a resource with contained ones, a resolver that also finds
+    those (most resources have none: they pay one look-up, not one call per reference)."""
+    if "contained" not in resource:
+        return resolve
+    return lambda reference: referred(resource, reference, resolve)
 
 
 def _required_text(resource: dict, field: str, concept: Any) -> str:
@@ -144,6 +172,7 @@ def condition(resource: dict, resolve: Resolver) -> Episode | NotShown:
 def episode_of_care(resource: dict, resolve: Resolver) -> Episode | NotShown:
     if (status := read.status_code(resource.get("status"))) in INACTIVE | {"finished"}:
         return _inactive(status)
+    resolve = resolver_in(resource, resolve)
     diagnosis = [
         resolve(d.get("condition"))
         for d in read.as_list(resource.get("diagnosis"))
@@ -171,9 +200,13 @@ def medication(resource: dict, resolve: Resolver) -> Medication | NotShown:
     if (status := read.status_code(resource.get("status"))) in INACTIVE:
         return _inactive(status)
     concept = resource.get("medicationCodeableConcept")
-    if concept is None and resource.get("medicationReference") is not None:
-        product = resolve(resource.get("medicationReference"))
-        concept = product.get("code") if product else resource["medicationReference"]
+    reference = resource.get("medicationReference")
+    if concept is None and reference is not None:
+        product = referred(resource, reference, resolve)  # (seldom: most send a code)
+        concept = product.get("code") if product else reference
+        if not read.concept_text(concept) and type(reference) is dict:
+            # A product we cannot find or that has no code: the reference's own display.
+            concept = {"text": read.text_of(reference.get("display"))}
     name = _required_text(resource, "medication[x]", concept)
     kind = {
         "MedicationStatement": "use",
@@ -181,11 +214,7 @@ def medication(resource: dict, resolve: Resolver) -> Medication | NotShown:
         "MedicationDispense": "dispense",
     }[resource["resourceType"]]
     dosages = read.as_list(resource.get("dosage") or resource.get("dosageInstruction"))
-    dosage = "; ".join(
-        read.text_of(d.get("text"))
-        for d in dosages
-        if isinstance(d, dict) and read.text_of(d.get("text"))
-    )
+    dosage = "; ".join(filter(None, (dosage_text(d) for d in dosages if type(d) is dict)))
     period = resource.get("effectivePeriod") or {}
     start = (
         period.get("start")
@@ -232,21 +261,46 @@ def _out_of_range(value: str, low: str, high: str, interpretation: str) -> bool:
         return False
 
 
+LAB_CATEGORIES = frozenset({"laboratory", "vital-signs", "275711006"})
+LAB_PROFILES = (
+    "LaboratoryTestResult",
+    "DiagnosticResult",
+    "LaboratoryResult",
+    "BloodPressure",
+    "BodyWeight",
+    "BodyHeight",
+)
+
+
+def _declares_zib(profiles: str) -> bool:
+    """A Dutch (zib / nl-core) profile says what the observation is: the lab and
+    measurement ones are named above; any other (an Apgar score, a wound's length) is not a
+    lab result, though it may be LOINC-coded with a number."""
+    return "nictiz.nl/" in profiles or "fhir.nl/" in profiles
+
+
+def _looks_like_a_result(resource: dict) -> bool:
+    """A LOINC-coded observation with a measured value or a reference range."""
+    if read.code_in(resource.get("code"), LOINC_SYSTEMS) is None:
+        return False
+    if resource.get("referenceRange") or type(resource.get("valueQuantity")) is dict:
+        return True
+    return any(
+        type(c) is dict and type(c.get("valueQuantity")) is dict
+        for c in read.as_list(resource.get("component"))
+    )
+
+
 def lab_result(resource: dict, resolve: Resolver) -> LabResult | NotShown:
     """Laboratory results and measurements (vital signs) with their reference ranges."""
     categories = _category_codes(resource)
-    profiles = read.profiles(resource)
-    is_lab = bool(categories & {"laboratory", "vital-signs", "275711006"}) or any(
-        p in profiles
-        for p in (
-            "LaboratoryTestResult",
-            "DiagnosticResult",
-            "LaboratoryResult",
-            "BloodPressure",
-            "BodyWeight",
-            "BodyHeight",
-        )
-    )
+    is_lab = not categories.isdisjoint(LAB_CATEGORIES)
+    if not is_lab:
+        profiles = read.profiles(resource)
+        is_lab = any(p in profiles for p in LAB_PROFILES)
+    if not is_lab and not categories and not _declares_zib(profiles):
+        # category is optional in R4: a result is then known by what it is.
+        is_lab = _looks_like_a_result(resource)
     if not is_lab:
         return NotShown("an observation that is not a lab result or measurement")
     if read.status_code(resource.get("status")) == "entered-in-error":
@@ -318,6 +372,7 @@ def journal_line(resource: dict) -> tuple[str, str, str] | None:
 
 def composition(resource: dict, resolve: Resolver) -> JournalEntry | NotShown:
     """A contact report (R4 nl-core-SOAPReport, STU3 gp-EncounterReport) as a journal entry."""
+    resolve = resolver_in(resource, resolve)
     lines: dict[str, list[str]] = {"s": [], "o": [], "e": [], "p": []}
     icpc = ""
     for section in read.as_list(resource.get("section")):

@@ -162,21 +162,32 @@ def test_a_wrong_resource_type_is_quarantined_and_its_patient_is_missing():
     result = parse(wrong, b.gp(), b.allergy())
     reasons = sorted(q.reason for q in result.quarantine)
     assert reasons == [
+        "AllergyIntolerance/a1.patient refers to Patient/p1, which the page does not hold (its "
+        "name and birth date are needed)",
         "Organization/org1: not referred to by any patient's resources on this page",
-        "Patient/p1 is referred to by 1 resource(s), but the page holds no such Patient (its name "
-        "and birth date are needed)",
         "Practitioner/gp1: not referred to by any patient's resources on this page",
         "entry[0].resource.resourceType: 'Patiënt' is not a FHIR resource type",
     ]
     assert result.summaries == []
 
 
-def test_an_item_without_what_makes_it_safe_to_show_quarantines_the_patient():
-    result = parse(b.patient(), b.gp(), b.allergy(text=None))
+def test_an_item_without_what_makes_it_safe_to_show_is_left_out_and_the_rest_shown():
+    result = parse(b.patient(), b.gp(), b.allergy(text=None), b.allergy("a2"), b.medication())
     (item,) = result.quarantine
     assert item.reason.startswith("AllergyIntolerance/a1.code: missing")
-    assert item.patient_bsn == "999911120"
-    assert result.summaries == []
+    assert (item.resource_type, item.resource_id, item.keys) == (
+        "AllergyIntolerance",
+        "a1",
+        ("AllergyIntolerance/a1",),
+    )
+    assert item.patient_bsn == "999911120"  # a refusal leaves it out; a purge empties it
+    assert [r["id"] for r in orjson.loads(item.payload)] == ["a1"]  # the item alone
+    (built,) = result.summaries
+    assert [a.substance for a in built.summary.allergies] == ["Penicilline"]  # a2
+    assert built.summary.medication[0].name == "metformine 500 mg tablet"
+    assert built.summary.unreadable == {"allergies": 1}
+    assert built.summary.sections()["unreadable"] == {"allergies": 1}
+    assert built.placement["AllergyIntolerance/a1"].startswith("not shown: cannot be read")
 
 
 def test_a_deeply_nested_resource_is_quarantined_and_the_rest_imported():
@@ -235,9 +246,9 @@ def test_stray_resources_are_quarantined_not_dropped():
     result = parse(b.patient(), b.gp(), stray, orphan_org)
     reasons = sorted(q.reason for q in result.quarantine)
     assert reasons == [
-        "Organization/other: not referred to by any patient's resources on this page",
-        "Patient/nobody is referred to by 1 resource(s), but the page holds no such Patient "
+        "AllergyIntolerance/a1.patient refers to Patient/nobody, which the page does not hold "
         "(its name and birth date are needed)",
+        "Organization/other: not referred to by any patient's resources on this page",
     ]
 
 
@@ -274,11 +285,12 @@ def test_xml_with_entities_is_refused_safely():
         parse_page(bomb, now=b.NOW)
 
 
-def test_a_shape_fhir_does_not_allow_quarantines_the_patient_instead_of_crashing():
+def test_a_shape_fhir_does_not_allow_leaves_the_item_out_instead_of_crashing():
     odd = b.allergy()
     odd["code"] = {"coding": ["penicilline"]}  # codings must be objects
     result = parse(b.patient(), b.gp(), odd, b.patient("p2", bsn="999911132"))
-    assert [s.bsn for s in result.summaries] == ["999911132"]
+    assert [s.bsn for s in result.summaries] == ["999911120", "999911132"]
+    assert result.summaries[0].summary.unreadable == {"allergies": 1}
     (item,) = result.quarantine
     assert item.reason.startswith("AllergyIntolerance/a1.*: unexpected structure (AttributeError")
 

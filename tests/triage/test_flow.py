@@ -635,3 +635,41 @@ def test_emergency_access_under_the_policy_is_logged_as_succeeded(
     (emergency,) = events(EventType.EMERGENCY_ACCESS)
     assert emergency.outcome == Outcome.SUCCESS
     assert events(EventType.SUMMARY_VIEW)
+
+
+def test_the_summary_says_per_section_what_could_not_be_read(client, nurse, patients):
+    """Issue 14: an unreadable item is left out of its section, and the section says so;
+    the rest of the summary is shown (the medication list, the journal)."""
+    from django.utils import timezone
+
+    from summaries.fhir import parse_page
+    from summaries.services.store import summaries_store
+    from tests.summaries import builders as b
+
+    no_product = b.medication("m2", pid="p0")
+    del no_product["medicationCodeableConcept"]
+    no_product["medicationReference"] = {"reference": "#gone"}
+    page = parse_page(
+        b.bundle(
+            b.patient("p0", bsn=CONSENTED),
+            b.gp(),
+            b.allergy("a1", pid="p0", text=None),
+            b.medication("m1", pid="p0"),
+            no_product,
+            b.journal("e1", pid="p0"),
+        ),
+        now=timezone.now(),
+    )
+    summaries_store(practice=patients, items=page.summaries, fetched_at=timezone.now())
+    found = search(client, CONSENTED)
+    html = client.get(answer(client, found, answer="agrees")["Location"]).content.decode()
+    assert "metformine 500 mg tablet" in html and "Pneumonie" in html
+    assert (
+        "1 medicatie kon niet worden gelezen en wordt niet getoond — zie het dossier van de "
+        "huisarts." in html
+    )
+    assert "1 allergie kon niet worden gelezen" in html
+    # The allergy section does not say "none recorded": one was, but cannot be read.
+    allergies = html.split('id="h-allergies"', 1)[1].split("</section>", 1)[0]
+    assert "Niets vastgelegd." not in allergies
+    assert 'data-section="lab"' not in html  # only sections with such items say so
