@@ -495,7 +495,11 @@ SUMMARY_FETCH_TIMEOUT = float(os.environ.get("SUMMARY_FETCH_TIMEOUT", "30"))
 SUMMARY_CONNECT_TIMEOUT = float(os.environ.get("SUMMARY_CONNECT_TIMEOUT", "5"))
 SUMMARY_FETCH_RETRIES = int(os.environ.get("SUMMARY_FETCH_RETRIES", "3"))
 SUMMARY_RETRY_BASE_SECONDS = float(os.environ.get("SUMMARY_RETRY_BASE_SECONDS", "1"))
-# Limits on what a practice may send us: a page, one patient's summary, nesting.
+# A practice that answers 429/503 with Retry-After is asked again no sooner; one that asks
+# for a longer wait than this fails the pull for now (the task retries later).
+SUMMARY_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("SUMMARY_RETRY_AFTER_MAX_SECONDS", "120"))
+# Limits on what a practice may send us: a page (refused while it streams in, not read to
+# its end), one patient's summary, nesting.
 SUMMARY_MAX_PAGE_BYTES = int(os.environ.get("SUMMARY_MAX_PAGE_BYTES", str(64 * 1024 * 1024)))
 SUMMARY_MAX_SUMMARY_BYTES = int(os.environ.get("SUMMARY_MAX_SUMMARY_BYTES", str(2 * 1024 * 1024)))
 SUMMARY_MAX_DEPTH = int(os.environ.get("SUMMARY_MAX_DEPTH", "40"))

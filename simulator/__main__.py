@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         f"simulator: {len(sim.practices)} practices on {origin} (GET /_admin/practices)",
         flush=True,
     )
+    # After the line above, which the tests and bench read for the URL: what each
+    # --from-dir practice serves (file counts per format and FHIR version, the page's format).
+    for agb, source in sim.sources.items():
+        print(f"simulator: practice {agb} serves {source.describe()}", flush=True)
     while not stop.wait(0.2):
         pass
     sim.stopping.set()  # release requests held by latency/timeout faults

@@ -218,10 +218,16 @@ class Simulator:
         since = _since(query)
         snapshot = instant(time.time_ns() // 1_000_000)
         source = self.sources[practice.agb]
-        files = [f for f in source.files() if since is None or f.mtime_ms > since]
-        build = xml_bundle if source.kind == "xml" else json_bundle
+        every = source.files()
+        # One page, one format: XML when any file is XML, JSON files then converted (and a
+        # JSON file XML cannot carry left out, as start-up said); JSON when all are JSON.
+        kind = source.kind_of(every)
+        files = [f for f in every if since is None or f.mtime_ms > since]
+        if kind == "xml":
+            files = [f for f in files if f.as_xml() is not None]
+        build = xml_bundle if kind == "xml" else json_bundle
         body = build(base=practice.base_url, files=files, snapshot=snapshot, self_url=self_url)
-        return Page(XML if source.kind == "xml" else JSON, body)
+        return Page(XML if kind == "xml" else JSON, body)
 
     # --- changes ---------------------------------------------------------------------------
 

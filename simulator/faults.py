@@ -34,6 +34,8 @@ class Faults:
     truncate: bool = False
     invalid: str | None = None
     wrong_token: bool = False
+    retry_after: int | str | None = None  # Retry-After with `status`: seconds or HTTP-date
+    chunked: bool = False  # send the page without Content-Length, in chunks
     times: int | None = None  # None: every request
 
     def as_json(self) -> dict[str, Any]:
@@ -56,6 +58,8 @@ def parse_faults(data: object) -> Faults:
         "truncate",
         "invalid",
         "wrong_token",
+        "retry_after",
+        "chunked",
         "times",
     }
     if unknown:
@@ -76,6 +80,19 @@ def parse_faults(data: object) -> Faults:
         faults.timeout_s = _number(data, "timeout")
     faults.truncate = _flag(data, "truncate")
     faults.wrong_token = _flag(data, "wrong_token")
+    faults.chunked = _flag(data, "chunked")
+    if data.get("retry_after") is not None:
+        retry_after = data["retry_after"]
+        if isinstance(retry_after, str) and retry_after.strip() and retry_after.isprintable():
+            faults.retry_after = retry_after.strip()  # an HTTP-date, sent as given
+        elif (
+            isinstance(retry_after, int) and not isinstance(retry_after, bool) and retry_after >= 0
+        ):
+            faults.retry_after = retry_after
+        else:
+            raise ValueError("retry_after must be seconds (an integer >= 0) or an HTTP-date")
+        if faults.status is None:
+            raise ValueError("retry_after goes with a status (429 or 503)")
     if data.get("invalid") is not None:
         if data["invalid"] not in INVALID_KINDS:
             raise ValueError(f"invalid must be one of {', '.join(INVALID_KINDS)}")

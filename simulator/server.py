@@ -33,6 +33,7 @@ class Response:
     body: bytes
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length (a fault)
 
 
 def outcome(status: int, code: str, message: str, headers: tuple = ()) -> Response:
@@ -131,13 +132,27 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
+            if response.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(response.body)))
             for name, value in response.headers:
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(response.body)
+            if response.chunked:
+                self._write_chunks(response.body)
+            else:
+                self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _write_chunks(self, body: bytes, size: int = 64 * 1024) -> None:
+        """The body as HTTP/1.1 chunks: the size is not told in advance, as a server that
+        streams its answer sends it."""
+        for start in range(0, len(body), size):
+            chunk = body[start : start + size]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
     def _route(self, method: str, url: SplitResult, body: bytes) -> Response | None:
         path = url.path
@@ -197,7 +212,10 @@ class Handler(BaseHTTPRequestHandler):
         if faults and faults.status:
             transient = faults.status in (429, 502, 503, 504)
             code = "transient" if transient else "exception"
-            return outcome(faults.status, code, f"simulated fault: HTTP {faults.status}")
+            headers = (
+                () if faults.retry_after is None else (("Retry-After", str(faults.retry_after)),)
+            )
+            return outcome(faults.status, code, f"simulated fault: HTTP {faults.status}", headers)
         query = parse_qs(url.query, keep_blank_values=True)
         try:
             page = sim.search(
@@ -206,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
         except SearchError as exc:
             raise ClientError(400, "invalid", str(exc)) from None
         body = page.body[: len(page.body) // 2] if faults and faults.truncate else page.body
-        return Response(200, body, page.content_type)
+        return Response(200, body, page.content_type, chunked=bool(faults and faults.chunked))
 
     def _authorise(self, token: str, *, wrong_token: bool) -> None:
         scheme, _, given = self.headers.get("Authorization", "").partition(" ")

@@ -136,6 +136,7 @@ class QuarantinedItemAdmin(admin.ModelAdmin):
         "reason",
         "status",
         "attempts",
+        "times_seen",
         "size_bytes",
     )
     list_filter = ("status", "kind", "resource_type")
@@ -151,6 +152,8 @@ class QuarantinedItemAdmin(admin.ModelAdmin):
         "size_bytes",
         "attempts",
         "resolved_at",
+        "times_seen",
+        "last_seen_at",
     )
     actions = ("reprocess",)
 

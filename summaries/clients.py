@@ -6,6 +6,8 @@ worth retrying. What the bytes mean is summaries.fhir's business.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import functools
 import logging
 import random
@@ -27,9 +29,40 @@ ACCEPT = "application/fhir+json, application/fhir+xml;q=0.9, application/json;q=
 class PracticeUnreachable(Exception):  # noqa: N818 - reads as a sentence
     """A transient failure: timeout, connection refused, 5xx, 429. Worth retrying later."""
 
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the practice asked us to wait (Retry-After)
+
 
 class PracticeRefused(Exception):  # noqa: N818
     """A permanent failure: the token is refused, or the URL is wrong. Retrying won't help."""
+
+
+class PageTooLarge(Exception):  # noqa: N818
+    """The practice sent (or announced) a page over SUMMARY_MAX_PAGE_BYTES. It was not read
+    to its end: a page that size is refused, and reading it would cost the memory the
+    limit is there to protect. Retrying won't help."""
+
+    def __init__(self, url: str, *, limit: int, declared: int | None, head: bytes) -> None:
+        self.url, self.limit, self.declared, self.head = url, limit, declared, head
+        if declared is not None:
+            message = (
+                f"page is {declared:,} bytes (Content-Length); the limit is {limit:,} "
+                "(SUMMARY_MAX_PAGE_BYTES); not read"
+            )
+        else:
+            message = (
+                f"page is more than {limit:,} bytes; the limit is {limit:,} "
+                # Not how far we read: that depends on the chunks, and the same page must
+                # give the same reason (one quarantine item, however often it comes).
+                "(SUMMARY_MAX_PAGE_BYTES); stopped reading there"
+            )
+        super().__init__(message)
+
+    @property
+    def size(self) -> int:
+        """The page's size as far as we know it: announced, or what was read."""
+        return self.declared if self.declared is not None else len(self.head)
 
 
 @dataclass(frozen=True)
@@ -102,29 +135,86 @@ class PracticeClient:
                     raise
                 delay = settings.SUMMARY_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
                 delay *= 1 + random.random() / 2  # noqa: S311 - jitter, not security
+                if exc.retry_after is not None:
+                    # The practice said when to come back (429 or 503 with Retry-After):
+                    # not before then. Longer than we wait in a pull: give up for now, the
+                    # task's own retry (or the next scheduled pull) comes back later.
+                    cap = settings.SUMMARY_RETRY_AFTER_MAX_SECONDS
+                    if exc.retry_after > cap:
+                        raise PracticeUnreachable(
+                            f"{exc}; asked to retry after {exc.retry_after:,.0f} s, longer "
+                            f"than SUMMARY_RETRY_AFTER_MAX_SECONDS ({cap:,.0f} s)",
+                            retry_after=exc.retry_after,
+                        ) from exc
+                    delay = max(delay, exc.retry_after)
                 logger.warning(
                     "practice fetch failed, retrying",
-                    extra={"url": _without_query(url), "attempt": attempt, "error": str(exc)},
+                    extra={
+                        "url": _without_query(url),
+                        "attempt": attempt,
+                        "error": str(exc),
+                        "delay_s": round(delay, 3),
+                    },
                 )
                 time.sleep(delay)
 
     def _fetch_once(self, url: str) -> Page:
         try:
-            response = self._http.get(url)
+            with self._http.stream("GET", url) as response:
+                status = response.status_code
+                if status in (401, 403):
+                    raise PracticeRefused(f"HTTP {status}: the practice refused our token")
+                if status == 429 or status >= 500:
+                    raise PracticeUnreachable(
+                        f"HTTP {status} from the practice",
+                        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+                    )
+                if status != 200:
+                    raise PracticeRefused(f"HTTP {status} for {_without_query(url)}")
+                body = _read_capped(url, response, settings.SUMMARY_MAX_PAGE_BYTES)
+                return Page(url, body, response.headers.get("content-type", ""))
         except httpx.TimeoutException as exc:
             raise PracticeUnreachable(
                 f"timed out after {settings.SUMMARY_FETCH_TIMEOUT} s"
             ) from exc
         except httpx.TransportError as exc:
             raise PracticeUnreachable(f"cannot connect: {type(exc).__name__}") from exc
-        status = response.status_code
-        if status in (401, 403):
-            raise PracticeRefused(f"HTTP {status}: the practice refused our token")
-        if status == 429 or status >= 500:
-            raise PracticeUnreachable(f"HTTP {status} from the practice")
-        if status != 200:
-            raise PracticeRefused(f"HTTP {status} for {_without_query(url)}")
-        return Page(url, response.content, response.headers.get("content-type", ""))
+        except httpx.DecodingError as exc:
+            raise PracticeUnreachable(f"the body could not be decoded: {exc}") from exc
+
+
+def _read_capped(url: str, response: httpx.Response, limit: int) -> bytes:
+    """The body, read as it streams in, never more than `limit` bytes (plus the last chunk):
+    a page announced as larger is not read at all, one that grows past it is cut off. The
+    bytes counted are the decoded ones, so a small compressed body cannot expand past it."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PageTooLarge(url, limit=limit, declared=int(declared), head=b"")
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise PageTooLarge(url, limit=limit, declared=None, head=b"".join(chunks))
+    return b"".join(chunks)
+
+
+def retry_after_seconds(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Retry-After (RFC 9110, 10.2.3) in seconds: delay-seconds or an HTTP-date; None when
+    absent or unreadable (then the backoff alone decides)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)  # an HTTP-date is always GMT
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
 
 
 def _without_query(url: str) -> str:

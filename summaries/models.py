@@ -160,12 +160,29 @@ class QuarantinedItem(models.Model):
     )
     attempts = models.PositiveIntegerField(_("reprocessing attempts"), default=0)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # What the input is: SHA-256 of kind, resource type and id, and the reason it was first
+    # quarantined for (a page's reason starts with its URL). A pull that meets the same bad
+    # input again finds its open item by this key instead of adding another
+    # (summaries.services.quarantine.source_key); reprocessing changes the reason, not the key.
+    source_key = models.CharField(_("source key"), max_length=64, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    times_seen = models.PositiveIntegerField(_("times seen"), default=1)
 
     class Meta:
         verbose_name = _("quarantined item")
         verbose_name_plural = _("quarantined items")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["practice", "status"], name="quarantine_practice_status")]
+        constraints = [
+            # One open item per practice and source input: re-pulling unchanged bad data
+            # must not pile up rows (issue 14, item 5). Resolved and dismissed items are
+            # history and may repeat.
+            models.UniqueConstraint(
+                fields=["practice", "source_key"],
+                condition=Q(status="open"),
+                name="quarantine_one_open_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.resource_type}/{self.resource_id}: {self.reason[:60]}"

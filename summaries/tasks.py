@@ -42,6 +42,7 @@ def pull_practice_task(practice_id: int, full: bool = False) -> dict:
         "imported": counts.imported,
         "unchanged": counts.unchanged,
         "quarantined": counts.quarantined,
+        "already_quarantined": counts.already_quarantined,
         "not_kept": counts.not_kept,
         "pages": counts.pages,
     }

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from summaries.clients import (
+    PageTooLarge,
     PracticeClient,
     PracticeRefused,
     PracticeUnreachable,
@@ -44,11 +45,12 @@ class PullFailed(Exception):  # noqa: N818
 class PullCounts:
     imported: int = 0
     unchanged: int = 0
-    quarantined: int = 0
+    quarantined: int = 0  # newly quarantined (items or a page)
     failed: int = 0
     pages: int = 0
     not_kept: int = 0  # a refusal is registered for the patient: not stored
     refetched: int = 0  # patients asked for again by BSN after a choice (refetch_request)
+    already_quarantined: int = 0  # bad input met again, open in the quarantine already
 
     def add(self, other: PullCounts) -> None:
         for name, value in asdict(other).items():
@@ -59,6 +61,8 @@ class PullCounts:
             f"imported {self.imported}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined}, failed {self.failed}"
         )
+        if self.already_quarantined:
+            line += f", already quarantined {self.already_quarantined}"
         if self.not_kept:
             line += f", not kept (refusal registered) {self.not_kept}"
         if self.refetched:
@@ -108,7 +112,16 @@ def _fetch_and_parse(client, url, practice, fetched_at, limits, counts):
     """A page that does not parse is fetched again: a cut-off body is usually the
     network's doing. If it stays unreadable it is quarantined and the pull stops."""
     for attempt in range(settings.SUMMARY_FETCH_RETRIES + 1):
-        page = client.fetch(url)
+        try:
+            page = client.fetch(url)
+        except PageTooLarge as exc:
+            # Not fetched again: its size is the sender's doing, not the network's.
+            added = quarantine_page(
+                practice=practice, url=exc.url, body=exc.head, reason=str(exc), size=exc.size
+            )
+            counts.quarantined += added.new
+            counts.already_quarantined += added.already
+            raise PullFailed(f"page {counts.pages + 1}: {exc}") from exc
         try:
             return parse_page(page.body, now=fetched_at, limits=limits)
         except PageError as exc:
@@ -117,8 +130,9 @@ def _fetch_and_parse(client, url, practice, fetched_at, limits, counts):
                 "unreadable page",
                 extra={"agb": practice.agb, "attempt": attempt + 1, "error": str(exc)[:200]},
             )
-    quarantine_page(practice=practice, url=page.url, body=page.body, reason=str(error))
-    counts.quarantined += 1
+    added = quarantine_page(practice=practice, url=page.url, body=page.body, reason=str(error))
+    counts.quarantined += added.new
+    counts.already_quarantined += added.already
     raise PullFailed(f"page {counts.pages + 1}: {error}") from error
 
 
@@ -128,9 +142,10 @@ def _pull_page(client, url, practice, limits, counts, progress):
     result = _fetch_and_parse(client, url, practice, fetched_at, limits, counts)
     with transaction.atomic():
         stored = summaries_store(practice=practice, items=result.summaries, fetched_at=fetched_at)
-        quarantined = quarantine_add(practice=practice, items=result.quarantine)
-    counts.quarantined += quarantined
-    counts.not_kept += len(result.quarantine) - quarantined
+        added = quarantine_add(practice=practice, items=result.quarantine)
+    counts.quarantined += added.new
+    counts.already_quarantined += added.already
+    counts.not_kept += added.not_kept
     counts.imported += stored.imported
     counts.unchanged += stored.unchanged
     counts.not_kept += stored.not_kept
@@ -146,6 +161,7 @@ def practice_pull(
     practice: GpPractice,
     full: bool = False,
     progress: Callable[[PullCounts, int | None], None] | None = None,
+    counts: PullCounts | None = None,
 ) -> PullCounts:
     """Fetch what changed at the practice since its watermark (everything with full=True).
 
@@ -153,7 +169,8 @@ def practice_pull(
     keeps what it stored and a re-run converges on the same rows. The
     watermark moves only when the last page is in. Raises PracticeBusy,
     PracticeUnreachable (worth a retry later) or PullFailed; in the last two
-    cases the practice's health records the error.
+    cases the practice's health records the error. `counts`, when given, is filled in as
+    the pull goes, so a caller has the true counts of a pull that failed half-way too.
     """
     started = timezone.now()
     if not _claim(practice, started):
@@ -164,7 +181,8 @@ def practice_pull(
         since_iso=since.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if since else None,
         count=settings.SUMMARY_PAGE_SIZE,
     )
-    counts, snapshot, limits = PullCounts(), None, limits_from_settings()
+    counts = PullCounts() if counts is None else counts
+    snapshot, limits = None, limits_from_settings()
     try:
         with PracticeClient(token=practice.token) as client:
             while url:

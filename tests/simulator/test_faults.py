@@ -162,3 +162,35 @@ def test_faults_can_be_read_and_cleared_and_bad_ones_are_refused(sim, practice):
     assert cleared == {} and httpx.get(url).json() == {}
     assert [r.status_code for r in refused] == [400, 400, 400, 400]
     assert "Traceback" not in sim.stderr_text()
+
+
+@pytest.mark.parametrize("retry_after", [7, "Thu, 26 Nov 2026 10:00:30 GMT"])
+def test_a_status_fault_can_carry_retry_after(sim, practice, retry_after):
+    shown = set_faults(sim, practice, status=429, retry_after=retry_after, times=1)
+
+    refused, answered = search(sim, practice), search(sim, practice)
+
+    assert shown == {"status": 429, "retry_after": retry_after, "times": 1}
+    assert refused.status_code == 429 and refused.headers["retry-after"] == str(retry_after)
+    assert answered.status_code == 200 and "retry-after" not in answered.headers
+
+
+def test_retry_after_needs_a_status_and_a_usable_value(sim, practice):
+    url = f"{sim.url}/_admin/practices/{practice['agb']}/faults"
+    refused = [
+        httpx.put(url, json={"retry_after": 5}),
+        httpx.put(url, json={"status": 429, "retry_after": -1}),
+        httpx.put(url, json={"status": 429, "retry_after": "soon\r\nX-Evil: 1"}),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 400]
+
+
+def test_chunked_sends_the_page_without_content_length(sim, practice):
+    whole = search(sim, practice)
+    set_faults(sim, practice, chunked=True)
+
+    chunked = search(sim, practice)
+
+    assert "content-length" not in chunked.headers
+    assert chunked.headers["transfer-encoding"] == "chunked"
+    assert orjson.loads(chunked.content)["total"] == orjson.loads(whole.content)["total"]

@@ -1,10 +1,11 @@
 """Pulling from a real simulator over HTTP: incremental, idempotent, fault-tolerant."""
 
 import hashlib
+import os
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from summaries.clients import PracticeUnreachable
 from summaries.models import QuarantinedItem, Summary
@@ -84,7 +85,8 @@ def test_a_failing_practice_is_marked_unhealthy_and_does_not_affect_the_others(
     simulator.touch(failing.agb, patients=[1])
 
     out, err = StringIO(), StringIO()
-    call_command("pull_summaries", stdout=out, stderr=err, verbosity=0)
+    with pytest.raises(CommandError, match=rf"failed for 1 practice\(s\): .*AGB {failing.agb}"):
+        call_command("pull_summaries", stdout=out, stderr=err, verbosity=0)
     assert out.getvalue().strip() == "imported 50, unchanged 0, quarantined 0, failed 1"
     assert "HTTP 500" in err.getvalue()
 
@@ -269,3 +271,270 @@ def test_every_practice_client_shares_one_tls_context(monkeypatch):
     finally:
         clients.tls_context.cache_clear()
     assert len(built) == 1
+
+
+# --- pull_summaries: the true counts and a non-zero exit (issue 14, item 9) ----------------
+
+
+def test_pull_summaries_counts_a_page_it_quarantined_before_the_pull_failed(practices, simulator):
+    practice = practices[0]
+    simulator.fault(practice.agb, truncate=True)  # every page cut off: quarantined, then stop
+
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=f"{practice.name} \\(AGB {practice.agb}\\)"):
+        call_command("pull_summaries", "--practice", practice.agb, stdout=out, stderr=err)
+    assert out.getvalue().strip() == "imported 0, unchanged 0, quarantined 1, failed 1"
+    assert QuarantinedItem.objects.get().kind == "page"
+    assert fresh(practice).last_counts["quarantined"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pull_summaries_exits_non_zero_from_the_command_line_when_a_pull_failed(
+    practices, simulator
+):
+    """As cron or CI runs it: a real process, its exit status and its lines."""
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    from tests.processes import test_database_url
+
+    failing, healthy, _ = practices
+    simulator.fault(failing.agb, wrong_token=True)
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "SUMMARY_RETRY_BASE_SECONDS": "0"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "manage.py", "pull_summaries", "--verbosity", "0", *args],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    failed = run("--practice", failing.agb)
+    assert failed.returncode == 1, failed
+    assert "the pull failed for 1 practice(s)" in failed.stderr
+    assert f"{failing.name} (AGB {failing.agb})" in failed.stderr
+    assert "refused our token" in failed.stderr
+    assert failed.stdout.strip() == "imported 0, unchanged 0, quarantined 0, failed 1"
+
+    fine = run("--practice", healthy.agb)
+    assert fine.returncode == 0, fine
+    assert fine.stdout.strip() == "imported 25, unchanged 0, quarantined 0, failed 0"
+
+
+# --- The quarantine is idempotent (issue 14, item 5) -----------------------------------------
+
+
+def open_items(practice) -> list[tuple]:
+    return sorted(
+        QuarantinedItem.objects.filter(practice=practice, status="open").values_list(
+            "kind", "resource_type", "resource_id", "reason"
+        )
+    )
+
+
+def test_re_pulling_unchanged_bad_resources_adds_no_open_quarantine_rows(practices, simulator):
+    practice = practices[2]
+    simulator.fault(practice.agb, invalid="invalid_bsn")  # one bad patient on each page
+    first = practice_pull(practice=practice, full=True)
+    before = open_items(practice)
+
+    again = practice_pull(practice=fresh(practice), full=True)
+
+    assert (first.quarantined, first.already_quarantined) == (3, 0)
+    assert (again.quarantined, again.already_quarantined) == (0, 3)
+    assert again.line().endswith("quarantined 0, failed 0, already quarantined 3")
+    assert open_items(practice) == before and len(before) == 3
+    assert set(QuarantinedItem.objects.values_list("times_seen", flat=True)) == {2}
+    assert all(i.last_seen_at for i in QuarantinedItem.objects.all())
+
+
+def test_a_page_that_stays_unreadable_is_quarantined_once(practices, simulator):
+    practice = practices[0]
+    simulator.fault(practice.agb, truncate=True)
+    for _ in range(2):
+        with pytest.raises(PullFailed):
+            practice_pull(practice=fresh(practice))
+    item = QuarantinedItem.objects.get()  # one, seen twice
+    assert (item.kind, item.times_seen) == ("page", 2)
+    counts = fresh(practice).last_counts
+    assert (counts["quarantined"], counts["already_quarantined"]) == (0, 1)
+
+
+def test_the_database_holds_one_open_item_per_input_and_keeps_history(practices):
+    from django.db import IntegrityError, transaction
+
+    from summaries.services.quarantine import quarantine_page
+
+    practice = practices[0]
+    quarantine_page(practice=practice, url="http://x/fhir/Patient?a=1", body=b"{", reason="bad")
+    item = QuarantinedItem.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QuarantinedItem.objects.create(
+            practice=practice,
+            reason=item.reason,
+            kind="page",
+            payload=b"{",
+            size_bytes=1,
+            source_key=item.source_key,
+        )
+    # Once dismissed it is history: the same input may be quarantined again.
+    QuarantinedItem.objects.filter(pk=item.pk).update(status="dismissed")
+    added = quarantine_page(
+        practice=practice, url="http://x/fhir/Patient?a=2", body=b"{", reason="bad"
+    )
+    assert (added.new, added.already) == (1, 0)
+    assert QuarantinedItem.objects.filter(status="open").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # each migration in its own transaction, as in use
+def test_the_migration_merges_open_duplicates_into_one():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("summaries", "0008_enrolment_refetch_requested"),
+        ("summaries", "0010_quarantine_one_open_per_source"),
+    )
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([before])
+        apps = executor.loader.project_state([before]).apps
+        practice = apps.get_model("summaries", "GpPractice").objects.create(
+            agb="01012345", name="De Linde", fhir_base_url="http://gp.example/fhir", token="t"
+        )
+        item = apps.get_model("summaries", "QuarantinedItem").objects
+        for n in range(3):  # the same bad patient, pulled three times
+            item.create(
+                practice=practice,
+                reason="Patient/p1.identifier[0].value: '123456789' is not a valid BSN",
+                resource_type="Patient",
+                resource_id="p1",
+                kind="resources",
+                payload=f"[{n}]".encode(),
+                size_bytes=3,
+            )
+        item.create(practice=practice, reason="other", kind="resources", payload=b"", size_bytes=0)
+
+        executor.loader.build_graph()
+        executor.migrate([after])
+
+        rows = list(
+            QuarantinedItem.objects.order_by("pk").values_list(
+                "status", "times_seen", "payload", "reason"
+            )
+        )
+        assert [(s, t, bytes(p)) for s, t, p, _ in rows] == [
+            ("open", 3, b"[2]"),  # the first, with the newest payload
+            ("dismissed", 1, b"[1]"),
+            ("dismissed", 1, b"[2]"),
+            ("open", 1, b""),
+        ]
+        first = QuarantinedItem.objects.order_by("pk").first().pk
+        assert rows[1][3].endswith(f"[the same input as item {first}, which stays open]")
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# --- Retry-After and the page size cap (issue 14, item 10) -------------------------------
+
+
+@pytest.mark.parametrize("as_date", [False, True])
+def test_a_429_with_retry_after_is_waited_for(practices, simulator, as_date, caplog):
+    import email.utils
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    practice = practices[1]
+    retry_after = (
+        email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+        if as_date
+        else 2
+    )
+    simulator.fault(practice.agb, status=429, retry_after=retry_after, times=1)
+    started = time.monotonic()
+    counts = practice_pull(practice=practice)
+    waited = time.monotonic() - started
+
+    assert counts.imported == 25
+    # Backoff alone (SUMMARY_RETRY_BASE_SECONDS, 0.01 s here) would have come back at once.
+    assert waited >= 1.0
+    delays = [
+        r.delay_s for r in caplog.records if r.getMessage() == "practice fetch failed, retrying"
+    ]
+    assert len(delays) == 1 and 1.0 <= delays[0] <= 3.0
+
+
+def test_a_retry_after_longer_than_the_cap_fails_the_pull_for_now(practices, simulator, settings):
+    settings.SUMMARY_RETRY_AFTER_MAX_SECONDS = 5
+    practice = practices[1]
+    simulator.fault(practice.agb, status=429, retry_after=3600)
+    with pytest.raises(PracticeUnreachable, match="SUMMARY_RETRY_AFTER_MAX_SECONDS"):
+        practice_pull(practice=practice)
+    assert "asked to retry after 3,600 s" in fresh(practice).last_error
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        ("Thu, 26 Nov 2026 10:00:30 GMT", 30.0),
+        ("Thu, 26 Nov 2026 09:59:00 GMT", 0.0),  # in the past: now
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_reads_seconds_and_http_dates(value, seconds):
+    from datetime import UTC, datetime
+
+    from summaries.clients import retry_after_seconds
+
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    assert retry_after_seconds(value, now=now) == seconds
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_page_over_the_cap_is_refused_without_reading_it_all(
+    practices, simulator, settings, chunked
+):
+    """The oversized fault sends a 20 MB page; with a 1 MiB cap the client reads at most the
+    cap (and the chunk that crossed it), or nothing when Content-Length tells in advance."""
+    from summaries.clients import PageTooLarge, PracticeClient, first_page_url
+
+    settings.SUMMARY_MAX_PAGE_BYTES = 1024 * 1024
+    practice = practices[2]
+    simulator.fault(practice.agb, invalid="oversized", chunked=chunked)
+    url = first_page_url(practice.fhir_base_url, since_iso=None, count=10)
+    with PracticeClient(token=practice.token) as client, pytest.raises(PageTooLarge) as caught:
+        client.fetch(url)
+    if chunked:
+        assert caught.value.declared is None
+        assert 1024 * 1024 < len(caught.value.head) <= 1024 * 1024 + 256 * 1024
+        assert "stopped reading there" in str(caught.value)
+    else:
+        assert caught.value.declared > 20 * 1024 * 1024 and caught.value.head == b""
+        assert "(Content-Length)" in str(caught.value) and "not read" in str(caught.value)
+
+
+def test_a_pull_quarantines_a_page_over_the_cap_once_and_fails(practices, simulator, settings):
+    settings.SUMMARY_MAX_PAGE_BYTES = 1024 * 1024
+    practice = practices[2]
+    simulator.fault(practice.agb, invalid="oversized", chunked=True)
+
+    with pytest.raises(PullFailed, match=r"page 1: page is more than 1,048,576 bytes"):
+        practice_pull(practice=practice)
+    with pytest.raises(PullFailed):
+        practice_pull(practice=fresh(practice))
+
+    item = QuarantinedItem.objects.get()
+    assert item.kind == "page" and "(SUMMARY_MAX_PAGE_BYTES)" in item.reason
+    assert item.reason.startswith(f"{practice.fhir_base_url}/Patient: ")
+    assert item.times_seen == 2
+    assert fresh(practice).watermark is None

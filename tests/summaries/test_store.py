@@ -11,7 +11,7 @@ from audit.models import AccessEvent, EventType
 from summaries.fhir import parse_page
 from summaries.models import GpPractice, QuarantinedItem, Summary
 from summaries.services.purge import summary_purge
-from summaries.services.quarantine import quarantine_add, quarantine_reprocess
+from summaries.services.quarantine import QuarantineAdded, quarantine_add, quarantine_reprocess
 from summaries.services.store import summaries_store
 from tests.summaries import builders as b
 from tests.waiting import in_a_thread, until_the_store_lock_is_waited_for
@@ -196,13 +196,13 @@ def _quarantined_summary(settings):
 def test_the_quarantine_keeps_nothing_of_a_patient_with_a_refusal_registered(practice, settings):
     items = _quarantined_summary(settings)
     _refusal("999911120")
-    assert quarantine_add(practice=practice, items=items) == 0
+    assert quarantine_add(practice=practice, items=items) == QuarantineAdded(not_kept=1)
     assert not QuarantinedItem.objects.exists()
 
 
 def test_reprocessing_after_a_refusal_stores_nothing_and_drops_the_payload(practice, settings):
     """Quarantined before the refusal was registered; reprocessed after the fix."""
-    assert quarantine_add(practice=practice, items=_quarantined_summary(settings)) == 1
+    assert quarantine_add(practice=practice, items=_quarantined_summary(settings)).new == 1
     item = QuarantinedItem.objects.get()
     _refusal("999911120")
     settings.SUMMARY_MAX_SUMMARY_BYTES = 2 * 1024 * 1024  # the fix
@@ -284,7 +284,7 @@ def test_what_is_written_about_bad_input_keeps_a_nul_character_visible(practice)
         resource_id="p\x001",
         payload=b'[{"resourceType":"Pati\\u0000ent"}]',
     )
-    assert quarantine_add(practice=practice, items=[bad]) == 1
+    assert quarantine_add(practice=practice, items=[bad]).new == 1
     quarantine_page(practice=practice, url="http://x/\x00", body=b"{", reason="bad \x00")
     stored = {(i.resource_type, i.resource_id, i.reason) for i in QuarantinedItem.objects.all()}
     assert stored == {
@@ -310,7 +310,7 @@ def test_a_patient_whose_record_holds_a_nul_character_is_quarantined_not_the_pag
     result = page(spoiled, fine, b.gp(), allergy)
     with transaction.atomic():  # as a pull stores a page
         counts = summaries_store(practice=practice, items=result.summaries, fetched_at=FETCHED)
-        assert quarantine_add(practice=practice, items=result.quarantine) == 1
+        assert quarantine_add(practice=practice, items=result.quarantine).new == 1
     assert counts.imported == 1
     stored = Summary.objects.get()
     assert stored.bsn == "999911132"
@@ -332,7 +332,7 @@ def test_a_purge_drops_what_the_quarantine_keeps_of_the_patient(practice):
     other = b.patient("p2", bsn="999911132", birth_date="1960-05-06")
     other["name"][0]["family"] = "Jan\x00sen"
     result = page(spoiled, other, b.gp())
-    assert quarantine_add(practice=practice, items=result.quarantine) == 2
+    assert quarantine_add(practice=practice, items=result.quarantine).new == 2
     summary_purge(bsn="999911120", actor=Actor.system("test"), reason="refusal registered")
     gone = QuarantinedItem.objects.get(patient_bsn="999911120")
     assert (bytes(gone.payload), gone.status) == (b"", QuarantinedItem.Status.DISMISSED)

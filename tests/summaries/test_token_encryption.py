@@ -78,7 +78,8 @@ def test_a_token_no_key_decrypts_fails_that_practices_pull_only(practices, setti
     settings.PRACTICE_TOKEN_KEYS = keys
 
     out, err = StringIO(), StringIO()
-    call_command("pull_summaries", stdout=out, stderr=err, verbosity=0)
+    with pytest.raises(CommandError, match=f"failed for 1 practice.*AGB {unreadable.agb}"):
+        call_command("pull_summaries", stdout=out, stderr=err, verbosity=0)
     assert out.getvalue().strip() == "imported 50, unchanged 0, quarantined 0, failed 1"
     unreadable = fresh(unreadable)
     assert unreadable.consecutive_failures == 1 and unreadable.lease_until is None

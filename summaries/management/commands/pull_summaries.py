@@ -11,7 +11,7 @@ from summaries.services.pull import PracticeBusy, PullCounts, PullFailed, practi
 class Command(BaseCommand):
     help = (
         "Pull summaries from GP practices now, with the same code as the Celery task, "
-        "and end with a line of counts."
+        "and end with a line of counts. Exits with status 1 when a practice's pull failed."
     )
 
     def add_arguments(self, parser):
@@ -25,6 +25,8 @@ class Command(BaseCommand):
             if not practices.exists():
                 raise CommandError(f"no active practice with AGB {practice}")
         total = PullCounts()
+        failed: list[str] = []
+        busy = 0
         quiet = options["verbosity"] < 1
         if options["verbosity"] < 2:
             # The progress bar tells the story; keep the per-practice log lines out of it.
@@ -38,12 +40,27 @@ class Command(BaseCommand):
                 bar.n = counts.imported + counts.unchanged + counts.quarantined + counts.not_kept
                 bar.refresh()
 
+            # Filled in as the pull goes: a pull that fails half-way still counts what it
+            # stored and quarantined (a page quarantined before the failure shows).
+            counts = PullCounts()
             try:
-                counts = practice_pull(practice=gp, full=full, progress=progress)
-            except (PracticeUnreachable, PullFailed, PracticeBusy) as exc:
-                counts = PullCounts(failed=1)
+                practice_pull(practice=gp, full=full, progress=progress, counts=counts)
+            except (PracticeUnreachable, PullFailed) as exc:
+                failed.append(f"{gp.name} (AGB {gp.agb})")
                 self.stderr.write(f"{gp.name} (AGB {gp.agb}): {exc}")
+            except PracticeBusy as exc:
+                # Another pull (a Celery worker) is at it now: not a failure of this one.
+                busy += 1
+                self.stderr.write(f"{gp.name} (AGB {gp.agb}): {exc}; skipped")
             finally:
                 bar.close()
             total.add(counts)
-        self.stdout.write(total.line())
+        line = total.line()
+        if busy:
+            line += f", skipped (being pulled already) {busy}"
+        self.stdout.write(line)
+        if failed:
+            # A non-zero exit for cron and CI: the line above shows what did get in.
+            raise CommandError(
+                f"the pull failed for {len(failed)} practice(s): {', '.join(failed)}"
+            )
