@@ -52,41 +52,38 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def recreate_database(url: str) -> None:
-    """Drop the benchmark database and create it empty (setup_django migrates it): for a
-    bench whose checks need a ledger of its own run only (bench/registry.py). Only a
-    benchmark database, by the same rule as setup_django."""
+def _server_connection(url: str):
+    """An autocommit connection to the server of `url` (its maintenance database), and the
+    name of the database `url` names."""
     import psycopg
 
     parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith(BENCH_DATABASE_PREFIXES):
-        sys.exit(f"refusing to drop database {name!r}: not a benchmark database")
-    with psycopg.connect(
+    connection = psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
         user=parts.username,
         password=parts.password or "",
         dbname="postgres",
         autocommit=True,
-    ) as conn:
+    )
+    return connection, parts.path.lstrip("/")
+
+
+def recreate_database(url: str) -> None:
+    """Drop the benchmark database and create it empty (setup_django migrates it): for a
+    bench whose checks need a ledger of its own run only (bench/registry.py). Only a
+    benchmark database, by the same rule as setup_django."""
+    conn, name = _server_connection(url)
+    with conn:
+        if not name.startswith(BENCH_DATABASE_PREFIXES):
+            sys.exit(f"refusing to drop database {name!r}: not a benchmark database")
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     create_database(url)
 
 
 def create_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password or "",
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
+    conn, name = _server_connection(url)
+    with conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -145,6 +142,22 @@ class Server:
     name: str
     process: subprocess.Popen
     base_url: str
+
+
+def gunicorn_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a bench's gunicorn (and of the collectstatic that prepares its
+    files): production settings on the bench's database, plus the bench's own `settings`
+    (e.g. a throttle that is not what is measured)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",  # production settings, whatever the calling shell says
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
 
 
 def start_gunicorn(name: str, wsgi: str, env: dict[str, str], workers: int = 4) -> Server:

@@ -39,6 +39,7 @@ from bench.common import (  # noqa: E402
     check_wrk,
     create_database,
     fetch,
+    gunicorn_env,
     parse_wrk,
     setup_django,
     start_gunicorn,
@@ -257,17 +258,9 @@ def nurse_requests(users: int) -> dict[str, list[Request]]:
 
 def server_env(database_url: str) -> dict[str, str]:
     """The environment of gunicorn, and of the collectstatic that prepares its files."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "0",  # production settings, whatever the calling shell says
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "TRIAGE_PATIENTS_PER_HOUR": "1000000000",
-        "TRIAGE_ENCOUNTER_MINUTES": "600",
-        "SECURE_COOKIES": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    return gunicorn_env(
+        database_url, TRIAGE_PATIENTS_PER_HOUR="1000000000", TRIAGE_ENCOUNTER_MINUTES="600"
+    )
 
 
 def collect_static(env: dict[str, str]) -> None:

@@ -48,6 +48,7 @@ from bench.common import (  # noqa: E402
     check_response,
     check_wrk,
     fetch,
+    gunicorn_env,
     parse_wrk,
     recreate_database,
     setup_django,
@@ -449,17 +450,8 @@ def page_rounds(base_url: str, requests: dict[str, list[Request]]) -> dict[str, 
 
 
 def server_env(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "0",  # production settings, whatever the calling shell says
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_COOKIES": "0",
-        "LOG_LEVEL": "WARNING",
-        # The practice's throttle (120 batches a minute) is not what is measured.
-        "API_RATE_BATCH": "100000/minute",
-    }
+    # The practice's throttle (120 batches a minute) is not what is measured.
+    return gunicorn_env(database_url, API_RATE_BATCH="100000/minute")
 
 
 def main() -> None:

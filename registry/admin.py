@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from audit.admin import ReadOnlyAdminMixin
 from registry.models import IdempotencyKey, PracticeAPIKey
 
 # The library's own key model has no practice: not used here, so not offered either.
@@ -56,7 +57,7 @@ class PracticeAPIKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: which batches were received under which key (no patient data shown)."""
 
     list_display = ("key", "practice", "status_code", "created_at")
@@ -64,12 +65,3 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     search_fields = ("=key", "=practice__agb")
     fields = ("practice", "key", "request_sha256", "status_code", "created_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,48 +13,23 @@ from summaries.models import QuarantinedItem, Summary
 from summaries.services.store_lock import store_lock_exclusive
 
 
-@transaction.atomic
 def summary_purge(*, bsn: str, actor: Actor, reason: str) -> bool:
-    """Delete the patient's summary, if any, and what the quarantine keeps of them, and log
-    it. Returns whether a summary existed.
-
-    Called when a refusal is registered (the consent registry, roadmap 5):
-    a refusing patient's summary is not kept at all. Stores under way commit first, and
-    what they stored of this patient is then deleted too.
-    """
-    store_lock_exclusive()
-    deleted, _ = Summary.objects.filter(bsn=bsn).delete()
-    # What the quarantine holds of the patient is their record too: the payload goes, the
-    # row stays (dismissed, with why) so the quarantine's counts and reasons still add up.
-    open_ = QuarantinedItem.Status.OPEN
-    dropped = (
-        QuarantinedItem.objects.filter(patient_bsn=bsn)
-        .exclude(payload=b"")
-        .update(
-            payload=b"",
-            status=Case(
-                When(status=open_, then=Value(QuarantinedItem.Status.DISMISSED)),
-                default=F("status"),
-            ),
-            resolved_at=Coalesce(F("resolved_at"), Value(timezone.now())),
-            reason=Concat(F("reason"), Value(f"; payload dropped: {reason}")),
-        )
-    )
-    events.summary_purged(
-        actor=actor,
-        patient_bsn=bsn,
-        reason=reason,
-        existed=bool(deleted),
-        quarantine_dropped=dropped,
-    )
-    return bool(deleted)
+    """summaries_purge for one patient. Returns whether a summary existed."""
+    return bsn in summaries_purge(bsns=[bsn], actor=actor, reason=reason)
 
 
 @transaction.atomic
 def summaries_purge(*, bsns: list[str], actor: Actor, reason: str) -> set[str]:
-    """summary_purge for many patients at once (a GP practice's batch of registrations):
-    the store lock once, one delete, one update of the quarantine, and one summary_purged
-    event per patient. Returns the patients whose summary existed."""
+    """Delete these patients' summaries, if any, and what the quarantine keeps of them, and
+    log it: the store lock once, one delete, one update of the quarantine, and one
+    summary_purged event per patient. Returns the patients whose summary existed.
+
+    Called when a refusal is registered (registry.batch.choices_register): a refusing
+    patient's summary is not kept at all. Stores under way commit first, and what they
+    stored of these patients is then deleted too.
+
+    What the quarantine holds of a patient is their record too: the payload goes, the row
+    stays (dismissed, with why) so the quarantine's counts and reasons still add up."""
     bsns = sorted(set(bsns))
     if not bsns:
         return set()

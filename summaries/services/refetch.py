@@ -23,7 +23,7 @@ def refetch_request(bsns: list[str]) -> int:
     if not bsns:
         return 0
     return (
-        Enrolment.objects.filter(bsn__in=bsns)
+        Enrolment.objects.filter(bsn__any_of=bsns)
         .exclude(Exists(Summary.objects.filter(bsn=OuterRef("bsn"))))
         .update(refetch_requested_at=timezone.now())
     )
