@@ -24,12 +24,24 @@ _UZI_ROLE = re.compile(r"[0-9]{2}\.[0-9]{3}")
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
+# Each ASCII digit's byte is the digit + 48, so the weighted sum of the bytes is the
+# weighted sum of the digits + 48 * (sum of the weights = 43).
+_BSN_BYTE_OFFSET = 48 * sum(_BSN_WEIGHTS)
+
+
 def bsn_is_valid(value: str) -> bool:
-    """The BSN 11-test: d1*9 + d2*8 + ... + d8*2 - d9*1 is divisible by 11."""
+    """The BSN 11-test: d1*9 + d2*8 + ... + d8*2 - d9*1 is divisible by 11.
+
+    Written out on the digits' bytes rather than as a sum over zip(): a batch of 5,000
+    registrations runs it three times per row, and this is ~4× quicker
+    (docs/performance.md, "Registry")."""
     if not isinstance(value, str) or not _NINE_DIGITS.fullmatch(value):
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(value, _BSN_WEIGHTS, strict=True))
-    return total % 11 == 0 and value != "000000000"
+    d = value.encode("ascii")
+    total = (
+        9 * d[0] + 8 * d[1] + 7 * d[2] + 6 * d[3] + 5 * d[4] + 4 * d[5] + 3 * d[6] + 2 * d[7] - d[8]
+    )
+    return (total - _BSN_BYTE_OFFSET) % 11 == 0 and value != "000000000"
 
 
 def validate_bsn(value: str) -> None:

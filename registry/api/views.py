@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from audit import context as request_context
+from audit.bulk import collection_paused
 from registry.api import schema as _schema  # noqa: F401 - registers the auth schemes
 from registry.api import serializers as s
 from registry.api.auth import (
@@ -200,6 +201,10 @@ class RegistrationBatchView(PracticeAPIView):
         },
         tags=["registrations"],
     )
+    # The whole request, not only the write: parsing 5,000 rows makes ~100,000 objects
+    # that live until the answer, and the collections they set off walk the heap of the
+    # whole process (docs/performance.md, "Registry").
+    @collection_paused()
     def post(self, request):
         errors: list[FieldError] = []
         key = request.headers.get(IDEMPOTENCY_HEADER)
