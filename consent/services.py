@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +127,21 @@ def _policy_change(
     )
 
 
+# Held until commit by whoever creates a policy: two administrators creating "Opt-in" at
+# the same moment would both find the name free, and the second would hit the unique index
+# (a 500) — or, written "opt-in", get a second policy of the same name. Policies are created
+# a few times a year; one at a time costs nothing. (Other keys: audit.services
+# LEDGER_LOCK_KEY, summaries.services.store_lock STORE_LOCK_KEY.)
+POLICY_NAMES_LOCK_KEY = 7_513_0003
+
+
+def _policy_names_lock() -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite (the embedded default) has one writer at a time anyway
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POLICY_NAMES_LOCK_KEY])
+
+
 @transaction.atomic
 def policy_create(
     *,
@@ -143,6 +158,7 @@ def policy_create(
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the policy a name.")}, code="required")
+    _policy_names_lock()
     if Policy.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": _("A policy with this name exists already.")}, code="unique")
     if condition not in Policy.Condition.values:

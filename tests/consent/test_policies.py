@@ -9,9 +9,11 @@ import zoneinfo
 import pytest
 from django.contrib import admin
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.actors import Actor
 from audit.models import AccessEvent, Action, EventType
@@ -510,3 +512,33 @@ def test_switching_the_corona_opt_in_off_on_the_page_makes_a_blank_summary_unava
     assert 'data-reason="no_policy_in_force"' in html
     denied = ledger(EventType.ACCESS_DENIED)[-1]
     assert (denied.patient_bsn, denied.detail["reason"]) == (BLANK, "no_policy_in_force")
+
+
+# --- Two administrators at the same moment -------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_creating_the_same_name_at_once_get_one_policy_and_a_clear_error():
+    """The second creation waits for the first (the names lock) and then finds the name
+    taken: a message on the name field, not a 500 from the unique index, and no second
+    policy under another spelling."""
+    from consent.services import POLICY_NAMES_LOCK_KEY
+    from tests.waiting import in_a_thread, until_a_lock_is_waited_for
+
+    start = timezone.now() + dt.timedelta(days=1)
+
+    def create(name: str) -> Policy:
+        return policy_create(
+            name=name, starts_at=start, ends_at=None, condition="", reason="Wet", actor=ADMIN
+        )
+
+    with transaction.atomic():
+        first = create("Opt-in 2027")
+        second, done = in_a_thread(lambda: create("opt-in 2027"))
+        assert until_a_lock_is_waited_for(POLICY_NAMES_LOCK_KEY), "the second did not wait"
+    second.join(timeout=10)
+    error = done.get("error")
+    assert isinstance(error, ValidationError), done
+    assert error.message_dict == {"name": [gettext("A policy with this name exists already.")]}
+    assert list(Policy.objects.values_list("pk", flat=True)) == [first.pk]
+    assert PolicyChange.objects.count() == 1 and len(ledger()) == 1
