@@ -126,8 +126,43 @@ class GpPracticeAdmin(admin.ModelAdmin):
         self.message_user(request, _("%d pull(s) queued.") % queryset.count())
 
 
+class QuarantinedItemForm(forms.ModelForm):
+    """Reopening an item whose input a later pull quarantined again (an open item of its
+    own) would break "one open item per practice and source input"; Django's own
+    constraint check skips it, because the practice and the key are not on the form."""
+
+    class Meta:
+        model = QuarantinedItem
+        fields = ("status",)
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        item = self.instance
+        if status == QuarantinedItem.Status.OPEN and item.status != status:
+            other = (
+                QuarantinedItem.objects.filter(
+                    practice_id=item.practice_id,
+                    source_key=item.source_key,
+                    status=QuarantinedItem.Status.OPEN,
+                )
+                .exclude(pk=item.pk)
+                .first()
+            )
+            if other is not None:
+                raise forms.ValidationError(
+                    _(
+                        "A later pull quarantined this input again: item %(id)s is open for "
+                        "it. Work on that one."
+                    ),
+                    code="open_elsewhere",
+                    params={"id": other.pk},
+                )
+        return status
+
+
 @admin.register(QuarantinedItem)
 class QuarantinedItemAdmin(admin.ModelAdmin):
+    form = QuarantinedItemForm
     list_display = (
         "created_at",
         "practice",
