@@ -1,17 +1,26 @@
-"""Where a lookup request's time goes, in-process (not a test, not the benchmark).
+"""Where a page request's time goes, in-process (not a test, not the benchmark).
 
     .venv/bin/python bench/profile_pages.py [--size 100000] [--requests 300] [--profile summary]
+    .venv/bin/python bench/profile_pages.py --size 0 --pages hello,gp [--sql] [--profile gp]
 
 Signs in nurses as bench/lookup.py does, on the same database (filled by it), and sends the
 hello, search and summary requests through Django's test client, one after another: the median
-wall time of each (which includes waiting for PostgreSQL and Redis), and with --profile the
-functions that cost the most (cProfile, cumulative) for one of the three.
+wall time of each (which includes waiting for PostgreSQL and Redis) and its statements, and
+with --profile the functions that cost the most (cProfile, cumulative) for one of them.
+
+The GP's patient page (gp, /registratie/patient/, issue 13) needs no filled database: a GP of a
+practice of its own, with an enrolled patient who has a summary, a history of eight
+registrations in every scope and 50 consultations of the summary in the ledger (made once,
+kept for later runs; --size only names the database, spoedinzage_lookup_<size>). Every page
+request logs a registry_view event for that patient, which the consultations' read passes
+over (audit has no index by patient and event type): a fresh --size gives the same start.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import os
 import pstats
 import statistics
@@ -22,13 +31,148 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+PAGES = ("hello", "search", "summary", "gp")
+GP_PRACTICE_AGB = "01990013"
+GP_PATIENT = ("999990019", dt.date(1948, 3, 14))  # BSN (passes the 11-test), birth date
+GP_HISTORY = 8
+GP_CONSULTATIONS = 50
+
+
+def gp_page_prepare() -> str:
+    """A GP of a practice with an enrolled patient (summary, history, consultations), signed
+    in with the patient open as after the search; its session key. The patient's data is made
+    once and kept."""
+    import secrets
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.db import transaction
+    from django.utils import timezone
+
+    from audit.actors import Actor
+    from audit.models import AccessEvent, Action, ConsentBasis, EventType
+    from audit.services import access_event_record
+    from consent.models import ConsentRegistration, Decision, Scope, Source
+    from consent.services import consent_register
+    from portal.access import SESSION_MEMBERSHIP
+    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
+    from portal.models import Membership, Organisation, Role, User
+    from registry.views import SESSION_PATIENT
+    from summaries.models import Enrolment, GpPractice, Summary
+
+    bsn, birth_date = GP_PATIENT
+    now = timezone.now()
+    with transaction.atomic():
+        practice, _ = GpPractice.objects.get_or_create(
+            agb=GP_PRACTICE_AGB,
+            defaults={
+                "name": "Bench Praktijk Oost",
+                "fhir_base_url": "http://gp.bench.invalid/fhir",
+                "token": "bench-token",  # noqa: S106 - a bench practice that is never pulled
+            },
+        )
+        # A real summary's sections if the lookup bench filled the database, else a small one.
+        model = Summary.objects.exclude(bsn=bsn).order_by("bsn").first()
+        sections = model.sections if model else {"patient": {"name": "Bench"}}
+        sections = {**sections, "patient": {**sections.get("patient", {}), "name": "A. Bench"}}
+        Summary.objects.get_or_create(
+            bsn=bsn,
+            defaults={
+                "birth_date": birth_date,
+                "practice": practice,
+                "source_version": "0" * 64,
+                "source_updated_at": now,
+                "fetched_at": now,
+                "fhir_version": "R4",
+                "sections": sections,
+                "source": [],
+                "size_bytes": 100,
+            },
+        )
+        Enrolment.objects.get_or_create(bsn=bsn, defaults={"practice": practice, "since": now})
+    history = [
+        (Scope.BOTH, Decision.CONSENT),
+        (Scope.SEH, Decision.REFUSAL),
+        (Scope.HAP, Decision.CONSENT),
+        (Scope.SEH, Decision.BLANK),
+        (Scope.BOTH, Decision.REFUSAL),
+        (Scope.BOTH, Decision.CONSENT),
+        (Scope.HAP, Decision.BLANK),
+        (Scope.SEH, Decision.CONSENT),
+    ]
+    made = ConsentRegistration.objects.filter(patient_bsn=bsn).count()
+    for n, (scope, decision) in enumerate(history[made:GP_HISTORY], start=made):
+        consent_register(
+            patient_bsn=bsn,
+            scope=scope,
+            decision=decision,
+            source=list(Source)[n % len(Source)],
+            actor=Actor(username=f"bench-{n}", name="Dr. Bench", organisation_name="Bench"),
+            at=now - dt.timedelta(days=400 - 40 * n),
+            by_representative=n % 3 == 0,
+        )
+    views = AccessEvent.objects.filter(patient_bsn=bsn, event_type=EventType.SUMMARY_VIEW)
+    bases = [
+        ConsentBasis.REGISTERED_CONSENT,
+        ConsentBasis.EMERGENCY_ACCESS,
+        ConsentBasis.ON_THE_SPOT_CONSENT,
+        ConsentBasis.REGISTERED_CONSENT_UNCONFIRMED,
+    ]
+    for n in range(views.count(), GP_CONSULTATIONS):
+        access_event_record(
+            event_type=EventType.SUMMARY_VIEW,
+            action=Action.READ,
+            actor=Actor(
+                username=f"bench-nurse-{n}",
+                name="Bench",
+                organisation_name=f"HAP Bench {n % 5}",
+                portal_role=(Role.TRIAGE, Role.DOCTOR)[n % 2],
+            ),
+            patient_bsn=bsn,
+            consent_basis=bases[n % len(bases)],
+        )
+    organisation, _ = Organisation.objects.get_or_create(
+        agb=GP_PRACTICE_AGB,
+        defaults={"kind": Organisation.Kind.GP_PRACTICE, "name": "Bench Praktijk Oost", "ura": ""},
+    )
+    user, _ = User.objects.get_or_create(
+        username=f"profile-gp-{secrets.token_hex(3)}", defaults={"first_name": "Bench"}
+    )
+    membership = Membership.objects.create(
+        user=user, organisation=organisation, role=Role.GP, uzi_role_code="01.015"
+    )
+    session = SessionStore()
+    started = time.time()
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            SECOND_FACTOR_SEEN: True,
+            SESSION_STARTED: started,
+            SESSION_LAST_SEEN: started + 3600,
+            SESSION_MEMBERSHIP: membership.pk,
+            SESSION_PATIENT: [bsn, birth_date.isoformat()],
+        }
+    )
+    session.set_expiry(dt.timedelta(hours=12))
+    session.create()
+    return session.session_key
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--profile", choices=("hello", "search", "summary"))
+    parser.add_argument("--pages", default=",".join(PAGES), help="of " + ",".join(PAGES))
+    parser.add_argument("--profile", choices=PAGES)
     parser.add_argument("--sql", action="store_true", help="print each request's statements")
     args = parser.parse_args()
+    pages = args.pages.split(",")
+    if unknown := set(pages) - set(PAGES):
+        parser.error(f"no such page: {', '.join(sorted(unknown))}")
+    if args.profile and args.profile not in pages:
+        parser.error(f"--profile {args.profile} needs it in --pages")
 
     from bench import lookup
 
@@ -48,33 +192,41 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    bsn, birth_date = Summary.objects.order_by("?").values_list("bsn", "birth_date")[0]
     run = os.urandom(3).hex()
     key, _, _ = lookup.signed_in_session(f"profile-{run}")
-    key2, _, membership2 = lookup.signed_in_session(f"profile-{run}-summary")
-    encounter = lookup.consented_encounter(membership2, bsn, birth_date)
-
     searcher = Client(enforce_csrf_checks=False)
     searcher.cookies["sessionid"] = key
-    reader = Client()
-    reader.cookies["sessionid"] = key2
-    requests = {
-        "hello": lambda: searcher.get("/bench/hello/"),
-        "search": lambda: searcher.post(
+    requests = {"hello": lambda: searcher.get("/bench/hello/")}
+    expected = {"hello": 200, "search": 302, "summary": 200, "gp": 200}
+    if {"search", "summary"} & set(pages):
+        found = Summary.objects.order_by("?").values_list("bsn", "birth_date")[:1]
+        if not found:
+            sys.exit("no summaries: fill the database with bench/lookup.py, or --pages hello,gp")
+        bsn, birth_date = found[0]
+        key2, _, membership2 = lookup.signed_in_session(f"profile-{run}-summary")
+        encounter = lookup.consented_encounter(membership2, bsn, birth_date)
+        reader = Client()
+        reader.cookies["sessionid"] = key2
+        requests["search"] = lambda: searcher.post(
             "/triage/", {"bsn": bsn, "birth_date": birth_date.isoformat()}
-        ),
-        "summary": lambda: reader.get(f"/triage/{encounter}/samenvatting/"),
-    }
-    expected = {"hello": 200, "search": 302, "summary": 200}
+        )
+        requests["summary"] = lambda: reader.get(f"/triage/{encounter}/samenvatting/")
+    if "gp" in pages:
+        gp = Client()
+        gp.cookies["sessionid"] = gp_page_prepare()
+        requests["gp"] = lambda: gp.get("/registratie/patient/")
+    requests = {name: send for name, send in requests.items() if name in pages}
     for name, send in requests.items():
-        status = send().status_code
-        if status != expected[name]:
-            sys.exit(f"{name}: status {status}, expected {expected[name]}")
+        response = send()
+        if response.status_code != expected[name]:
+            sys.exit(f"{name}: status {response.status_code}, expected {expected[name]}")
+    if "gp" in requests and GP_PATIENT[0] not in requests["gp"]().content.decode():
+        sys.exit("gp: the patient's page does not show their BSN")
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     if args.sql:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         for name, send in requests.items():
             with CaptureQueriesContext(connection) as queries:
                 send()
@@ -83,6 +235,14 @@ def main() -> None:
                 print(f"  {query['sql'][:160]}")
 
     for name, send in requests.items():
+        statements: list[str] = []
+
+        def counted(execute, sql, params, many, context, statements=statements):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            send()
         times, cpu_started = [], time.process_time()
         for _ in range(args.requests):
             started = time.perf_counter()
@@ -91,7 +251,7 @@ def main() -> None:
         cpu = (time.process_time() - cpu_started) / args.requests
         print(
             f"{name:8} median {statistics.median(times) * 1000:6.2f} ms wall, "
-            f"mean {cpu * 1000:6.2f} ms CPU of this process"
+            f"mean {cpu * 1000:6.2f} ms CPU of this process, {len(statements)} statements"
         )
 
     if args.profile:

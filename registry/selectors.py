@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection, models
+
 from audit.models import AccessEvent, ConsentBasis, EventType
-from consent.models import ConsentRegistration, Decision, Scope
+from consent.models import ConsentRegistration, Decision, Scope, Source
 from consent.selectors import registered_state
 from portal.models import Membership, Role
+from registry.sql import (
+    CONSULTATION_FIELDS,
+    HISTORY_FIELDS,
+    SCOPES_SHOWN,
+    PatientRows,
+    patient_rows,
+)
 from summaries.models import Enrolment, GpPractice, Summary
 
 # How many of the patient's consultations the page lists (newest first).
@@ -84,10 +93,23 @@ class Consultation:
 
 
 @dataclass(frozen=True)
+class RegistrationRow:
+    """One registration of the patient's history, as the page shows it (labels, not codes)."""
+
+    registered_at: dt.datetime
+    decision: str
+    scope: str
+    source: str
+    registered_by: str
+    organisation: str
+    by_representative: bool
+
+
+@dataclass(frozen=True)
 class PatientRegistry:
     patient: OwnPatient
     current: dict[Scope, Decision]  # for a HAP and for an SEH
-    history: list[ConsentRegistration]  # newest first
+    history: list[RegistrationRow]  # newest first
     consultations: list[Consultation]  # newest first, at most CONSULTATIONS_SHOWN
 
 
@@ -98,30 +120,83 @@ def registration_history(bsn: str) -> list[ConsentRegistration]:
     )
 
 
-def patient_registry(patient: OwnPatient) -> PatientRegistry:
-    history = registration_history(patient.bsn)
-    views = (
-        AccessEvent.objects.filter(patient_bsn=patient.bsn, event_type=EventType.SUMMARY_VIEW)
-        .order_by("-occurred_at")
-        .values_list("occurred_at", "organisation_name", "user_portal_role", "consent_basis")[
-            :CONSULTATIONS_SHOWN
-        ]
-    )
-    return PatientRegistry(
-        patient=patient,
+def patient_rows_orm(
+    *, membership: Membership, bsn: str, birth_date: dt.date, consultations: int
+) -> PatientRows | None:
+    """What registry.sql.patient_rows reads in one statement, through the ORM (seven): on other
+    databases than PostgreSQL, and as the reference its test compares it with."""
+    patient = own_patient(membership=membership, bsn=bsn, birth_date=birth_date)
+    if patient is None:
+        return None
+    return PatientRows(
+        practice=patient.practice,
+        enrolled_since=patient.enrolled_since,
+        name=patient.name,
         current={
-            scope: registered_state(patient_bsn=patient.bsn, requester_scope=scope)
-            for scope in (Scope.HAP, Scope.SEH)
+            scope: registered_state(patient_bsn=bsn, requester_scope=scope)
+            for scope in SCOPES_SHOWN
         },
-        history=history,
+        history=list(
+            ConsentRegistration.objects.filter(patient_bsn=bsn)
+            .order_by("-registered_at", "-id")
+            .values_list(*HISTORY_FIELDS)
+        ),
+        consultations=list(
+            AccessEvent.objects.filter(patient_bsn=bsn, event_type=EventType.SUMMARY_VIEW)
+            .order_by("-occurred_at")
+            .values_list(*CONSULTATION_FIELDS)[:consultations]
+        ),
+    )
+
+
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Each value's label in the request's language: translated once per page, not per row."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def patient_registry(
+    *, membership: Membership, bsn: str, birth_date: dt.date
+) -> PatientRegistry | None:
+    """The GP's page of one of their practice's own patients (own_patient's rule): the
+    current choice per scope, the history and who consulted the summary; None for anyone
+    else. Read in one statement on PostgreSQL (registry/sql.py), else through the ORM."""
+    read = patient_rows if connection.vendor == "postgresql" else patient_rows_orm
+    rows = read(
+        membership=membership, bsn=bsn, birth_date=birth_date, consultations=CONSULTATIONS_SHOWN
+    )
+    if rows is None:
+        return None
+    decisions, scopes, sources = _labels(Decision), _labels(Scope), _labels(Source)
+    roles, bases = _labels(Role), _labels(ConsentBasis)
+    return PatientRegistry(
+        patient=OwnPatient(
+            bsn=bsn,
+            birth_date=birth_date,
+            name=rows.name,
+            practice=rows.practice,
+            enrolled_since=rows.enrolled_since,
+        ),
+        current=rows.current,
+        history=[
+            RegistrationRow(
+                registered_at=at,
+                decision=decisions.get(decision, decision),
+                scope=scopes.get(scope, scope),
+                source=sources.get(source, source),
+                registered_by=by,
+                organisation=organisation,
+                by_representative=by_representative,
+            )
+            for at, decision, scope, source, by, organisation, by_representative in rows.history
+        ],
         consultations=[
             Consultation(
                 at=at,
                 organisation=organisation,
-                role=str(Role(role).label) if role in Role.values else role,
-                basis=str(ConsentBasis(basis).label) if basis in ConsentBasis.values else basis,
+                role=roles.get(role, role),
+                basis=bases.get(basis, basis),
                 emergency=basis == ConsentBasis.EMERGENCY_ACCESS,
             )
-            for at, organisation, role, basis in views
+            for at, organisation, role, basis in rows.consultations
         ],
     )

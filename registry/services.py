@@ -108,10 +108,9 @@ def registry_patient_open(
     """The patient's choices, their history and who consulted their summary: read, then
     logged; nothing is returned if the event cannot be written."""
     actor = _gp_actor(membership)
-    patient = own_patient(membership=membership, bsn=bsn, birth_date=birth_date)
-    if patient is None:
+    registry = patient_registry(membership=membership, bsn=bsn, birth_date=birth_date)
+    if registry is None:
         raise _not_own()
-    registry = patient_registry(patient)
     events.registry_viewed(
         actor=actor, patient_bsn=bsn, consultations_shown=len(registry.consultations)
     )

@@ -145,3 +145,102 @@ def test_withdrawal_and_consent_keep_the_summary(client, gp):
         .order_by("id")
         .values_list("decision", "scope")
     ) == [(Decision.CONSENT, "hap"), (Decision.BLANK, "both")]
+
+
+def _consulted(bsn, count):
+    from audit.actors import Actor
+    from audit.models import Action, ConsentBasis
+    from audit.services import access_event_record
+
+    for n in range(count):
+        access_event_record(
+            event_type=EventType.SUMMARY_VIEW,
+            action=Action.READ,
+            actor=Actor(
+                username=f"n{n}", name="N", organisation_name=f"HAP {n}", portal_role="doctor"
+            ),
+            patient_bsn=bsn,
+            consent_basis=ConsentBasis.REGISTERED_CONSENT,
+        )
+
+
+def test_the_page_shows_the_history_with_its_labels_and_the_50_newest_consultations(client, gp):
+    from audit.actors import Actor
+    from consent.models import Scope, Source
+    from consent.services import consent_register
+
+    consent_register(
+        patient_bsn=CONSENTED,
+        scope=Scope.HAP,
+        decision=Decision.REFUSAL,
+        source=Source.PATIENT,
+        actor=Actor(username="p", name="Piet", organisation_name=""),
+        by_representative=True,
+    )
+    _consulted(CONSENTED, 52)
+    find(client, CONSENTED)
+    page = client.get("/registratie/patient/").content.decode()
+    assert re.findall(r'data-scope="(\w+)">([^<]*)<', page) == [
+        ("hap", "Weigering"),
+        ("seh", "Toestemming"),
+    ]
+    history = page.split('data-testid="history"')[1].split("</table>")[0]
+    rows = re.findall(r'<td class="utrecht-table__cell">([^<]*)</td>', history)
+    assert rows[1:5] == [
+        "Weigering",
+        "Huisartsenposten (HAP)",
+        "Geregistreerd door de patiënt",
+        "Piet (via een vertegenwoordiger)",
+    ]
+    assert rows[6:9] == ["Toestemming", "HAP en SEH", "Geregistreerd door de huisartsenpraktijk"]
+    assert rows[9] == "Eva Jansen"  # the fixtures' registration: no organisation, no representative
+    consultations = page.split('data-testid="consultations"')[1].split("</table>")[0]
+    shown = re.findall(r"<td[^>]*>(HAP \d+)</td>", consultations)
+    assert shown == [f"HAP {n}" for n in range(51, 1, -1)]  # newest first, the oldest two not
+    assert consultations.count('<td class="utrecht-table__cell">Arts</td>') == 50
+    viewed = AccessEvent.objects.get(event_type=EventType.REGISTRY_VIEW)
+    assert viewed.detail == {"consultations_shown": 50}
+
+
+def test_a_patient_who_left_the_practice_after_the_search_is_not_shown(client, gp, patients):
+    find(client, CONSENTED)
+    other = GpPractice.objects.create(
+        agb="01100001", name="Praktijk Noord", fhir_base_url="http://n.example/fhir", token="t"
+    )
+    Enrolment.objects.filter(bsn=CONSENTED).update(practice=other)
+    response = client.get("/registratie/patient/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "niet (of niet meer) ingeschreven bij uw praktijk" in page
+    assert "Jan Visser" not in page and 'data-testid="history"' not in page
+    assert not AccessEvent.objects.filter(event_type=EventType.REGISTRY_VIEW).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_page_cannot_be_logged_nothing_of_the_patient_is_shown(client, gp):
+    """The database refuses the ledger row (a trigger standing in for a full disk or a
+    broken ledger): the page fails without the patient's data."""
+    from django.db import connection
+
+    _consulted(CONSENTED, 1)
+    find(client, CONSENTED)
+    assert "Jan Visser" in client.get("/registratie/patient/").content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'ledger unavailable'; END $$; "
+            "CREATE TRIGGER test_refuse BEFORE INSERT ON audit_accessevent "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse()"
+        )
+    try:
+        client.raise_request_exception = False
+        response = client.get("/registratie/patient/")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER test_refuse ON audit_accessevent; DROP FUNCTION test_refuse()"
+            )
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert CONSENTED not in page and "Jan Visser" not in page and "HAP 0" not in page
+    assert AccessEvent.objects.filter(event_type=EventType.REGISTRY_VIEW).count() == 1
