@@ -16,10 +16,11 @@ from summaries.fhir.model import (
     PatientSummary,
     ProfessionalSummary,
 )
+from summaries.fhir.nul import nul_reason
 from summaries.fhir.sections import FieldError
 
 if TYPE_CHECKING:
-    from summaries.fhir.page import _Index
+    from summaries.fhir.index import PageIndex
 
 MAPPERS = {
     "Flag": ("alerts", sections.flag),
@@ -82,7 +83,7 @@ def patient_birth_date(patient: dict) -> dt.date:
         raise FieldError(patient, "birthDate", f"{text!r} is not a full date (YYYY-MM-DD)") from exc
 
 
-def gp_info(patient: dict, index: _Index, resolve: sections.Resolver) -> GpInfo:
+def gp_info(patient: dict, index: PageIndex, resolve: sections.Resolver) -> GpInfo:
     practitioner: dict = {}
     organisation: dict = {}
 
@@ -132,7 +133,7 @@ def _sort_key_date(item: Any) -> str:
 def build_summary(
     patient: dict,
     members: list[dict],
-    index: _Index,
+    index: PageIndex,
     *,
     now: dt.datetime,
     limits: Limits,
@@ -145,17 +146,23 @@ def build_summary(
     placement: dict[str, str] = {index.key_of(patient): "patient"}
     omitted = 0
     unreadable: list[tuple[dict, str, str]] | None = None  # (resource, section, reason)
+    # A resource holding U+0000 cannot be stored (nul.py): it is left out of the summary and
+    # of its source, and nothing finds it (a GP's name, a product's), so the rest is stored.
+    # (A Patient holding one is held back whole by page.py: it is whom the summary is about.)
+    nul_at = index.nul_at
+    kept = [m for m in members if id(m) not in nul_at] if nul_at else members
+    left_out: set[str] = set()  # their keys
     # Conditions that an episode of care names are shown as that episode.
     named_by_episode = {
         index.key(d.get("condition"))
-        for m in members
+        for m in kept
         if m.get("resourceType") == "EpisodeOfCare"
         for d in read.as_list(m.get("diagnosis"))
         if isinstance(d, dict)
     }
     # A section shows only this patient's own resources and the shared ones (GP, product)
     # joined to them: a reference into another patient's record finds nothing.
-    own = {id(patient), *map(id, members)}
+    own = {id(patient), *map(id, kept)}
 
     def resolve(reference: Any) -> dict | None:
         target = index.resolve(reference)
@@ -164,6 +171,16 @@ def build_summary(
     for resource in members:
         key = index.key_of(resource)
         mapper = MAPPERS.get(resource["resourceType"])
+        if nul_at and (where := nul_at.get(id(resource))) is not None:
+            # Counted in its section when it would have been shown there; quarantined alone.
+            section = "" if mapper is None else "episodes" if key in named_by_episode else mapper[0]
+            reason = nul_reason(where)
+            if unreadable is None:
+                unreadable = []
+            unreadable.append((resource, section, reason))
+            placement[key] = f"not shown: cannot be read ({reason})"
+            left_out.add(key)
+            continue
         if mapper is None:
             placement[key] = f"not shown: {sections.NOT_A_SUMMARY_ITEM}"
             continue
@@ -203,7 +220,8 @@ def build_summary(
     if unreadable:
         unread = {}
         for _, section, _ in unreadable:
-            unread[section] = unread.get(section, 0) + 1
+            if section:  # not a section's item (a GP, a product): nothing to say there
+                unread[section] = unread.get(section, 0) + 1
     summary = ProfessionalSummary(
         patient=PatientInfo(
             bsn=bsn,
@@ -223,12 +241,15 @@ def build_summary(
         window_start=window_start,
         omitted_outside_window=omitted,
         source_updated_at=read.text_of(read.member(patient.get("meta"), "lastUpdated")),
-        not_shown=tuple(k for k, where in placement.items() if where.startswith("not")),
+        # Not those left out for U+0000: they are not in the source (and their key may hold it).
+        not_shown=tuple(
+            k for k, where in placement.items() if where.startswith("not") and k not in left_out
+        ),
         unreadable=unread,
     )
     # The GP and practice the Patient names are among the members: page.py joins every
     # shared resource that the patient or a member refers to.
-    source = [patient, *members]
+    source = [patient, *kept]
     source_bytes = index.json_array(source)
     updated = read.text_of(read.member(patient.get("meta"), "lastUpdated"))
     return PatientSummary(
@@ -243,6 +264,7 @@ def build_summary(
         keys=tuple(placement),
         placement=placement,
         unreadable=tuple((r, why) for r, _, why in unreadable) if unreadable else (),
+        left_out=tuple(m for m in members if id(m) in nul_at) if left_out else (),
     )
 
 

@@ -5,6 +5,10 @@ adrenaline auto-injector sent as ``asNeededBoolean: true`` must say "zo nodig", 
 nurse reads a daily medicine. Like the other section texts, this is the summary's domain
 content, in Dutch whatever the reader's language. What cannot be said simply (a
 calendar of doses, rates) is left out rather than guessed.
+
+    zo nodig 3 maal daags 1 stuk gedurende 5 dagen, max. 6 stuks per 24 uur, oraal
+    (asNeeded, timing.repeat, doseAndRate, timing.repeat.boundsDuration, maxDosePerPeriod,
+    route: the same elements in R4 and STU3, where the dose sits on the dosage itself)
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ UCUM_UNIT_NAMES = {
     "[IU]": "IE",
     "U": "E",
 }
+# The plural of the unit names above that have one ("2 stuks", not "2 stuk").
+PLURALS = {"stuk": "stuks", "druppel": "druppels"}
 # (singular, plural) per UCUM unit of time, as Timing.repeat.periodUnit uses them.
 PERIOD_UNITS = {
     "s": ("seconde", "seconden"),
@@ -77,15 +83,18 @@ def dosage_text(dosage: dict) -> str:
     """The dosage's own text, or one made from its structure ("" when it holds neither)."""
     if text := read.text_of(dosage.get("text")):
         return text
+    timing = dosage.get("timing")
     parts = [
         _as_needed(dosage),
-        _timing(dosage.get("timing")),
+        _timing(timing),
         _dose(dosage),
+        _bounds(timing),
     ]
     text = " ".join(p for p in parts if p)
-    route = _said(dosage.get("route"))
-    if route:
-        text = f"{text}, {route}" if text else route
+    # A ceiling matters most with "zo nodig": 6 in a day, however often the need comes.
+    for more in (_max_per_period(dosage), _said(dosage.get("route"))):
+        if more:
+            text = f"{text}, {more}" if text else more
     return text
 
 
@@ -110,6 +119,12 @@ def number(value: Any) -> str:
     return read.text_of(value).replace(".", ",")
 
 
+def _count(value: Any) -> str:
+    """A whole number as a count: "1" also for the "1.0" that XML may hold."""
+    text = number(value)
+    return text[:-2] if text.endswith(",0") else text
+
+
 def _joined(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} en {words[-1]}"
 
@@ -118,7 +133,8 @@ def _as_needed(dosage: dict) -> str:
     reason = dosage.get("asNeededCodeableConcept")
     if reason is not None:
         text = read.concept_text(reason)
-        return f"zo nodig bij {text}" if text else "zo nodig"
+        # NHG table 25's own "zo nodig" (code 1137) names no reason: not "zo nodig bij zo nodig".
+        return f"zo nodig bij {text}" if text and text.lower() != "zo nodig" else "zo nodig"
     if dosage.get("asNeededBoolean") in (True, "true"):
         return "zo nodig"
     return ""
@@ -144,16 +160,22 @@ def _timing(timing: Any) -> str:
 
 
 def _frequency(repeat: dict) -> str:
-    """ "2 maal daags", "1 maal per week", "elke 8 uur", "3 maal per 2 dagen"."""
+    """ "2 maal daags", "1 maal per week", "elke 8 uur", "3 maal per 2 dagen", "max. 4 maal
+    daags"."""
     frequency = number(repeat.get("frequency"))
     most = number(repeat.get("frequencyMax"))
     period = number(repeat.get("period"))
     unit = PERIOD_UNITS.get(read.text_of(repeat.get("periodUnit")))
     if period.endswith(",0"):  # "1.0" from XML, where JSON would say 1
         period = period[:-2]
+    if frequency and most:
+        times = f"{frequency} à {most}"
+    elif most:  # only a ceiling (Nictiz zib-MedicationUse-01): never "1 maal daags"
+        times = f"max. {most}"
+    else:
+        times = frequency or "1"
     if not unit or not period:
-        return f"{frequency} maal" if frequency else ""
-    times = f"{frequency} à {most}" if frequency and most else frequency or "1"
+        return f"{times} maal" if frequency or most else ""
     if period == "1":
         if unit[0] == "dag":
             return f"{times} maal daags"
@@ -184,7 +206,53 @@ def _dose(dosage: dict) -> str:
 
 def _amount(value: str, quantity: dict) -> str:
     unit = _unit(quantity)
-    return f"{value} {unit}" if unit else value
+    if not unit:
+        return value
+    try:  # "1 à 2": the largest decides; "0 stuks", but "0,5 stuk"
+        amount = float(value.rsplit(" ", 1)[-1].replace(",", "."))
+    except ValueError:
+        amount = 1.0
+    many = amount > 1 or amount == 0
+    if many:
+        unit = PLURALS.get(unit.lower(), unit)
+    return f"{value} {unit}"
+
+
+def _max_per_period(dosage: dict) -> str:
+    """ "max. 6 stuks per 24 uur", "max. 4 stuks per dag": Dosage.maxDosePerPeriod, a Ratio
+    (R4 and STU3; R5 allows several, of which the first is said)."""
+    ratio = read.first(dosage.get("maxDosePerPeriod"))
+    if type(ratio) is not dict:
+        return ""
+    numerator, denominator = ratio.get("numerator"), ratio.get("denominator")
+    if type(numerator) is not dict or not read.text_of(numerator.get("value")):
+        return ""
+    most = _amount(number(numerator.get("value")), numerator)
+    period = _duration(denominator, per=True) if type(denominator) is dict else ""
+    return f"max. {most} per {period}" if period else f"max. {most}"
+
+
+def _bounds(timing: Any) -> str:
+    """ "gedurende 5 dagen": Timing.repeat.boundsDuration, how long the schedule lasts."""
+    bounds = read.member(read.member(timing, "repeat"), "boundsDuration")
+    duration = _duration(bounds) if type(bounds) is dict else ""
+    return f"gedurende {duration}" if duration else ""
+
+
+def _duration(quantity: dict, *, per: bool = False) -> str:
+    """ "5 dagen", "24 uur", "1 dag" from a Duration (a UCUM unit of time, as FHIR requires;
+    else the unit as sent). With per=True, "dag" for one day: "per dag", not "per 1 dag"."""
+    value = _count(quantity.get("value"))
+    names = PERIOD_UNITS.get(read.text_of(quantity.get("code")))
+    if names:
+        unit = names[0] if value in ("1", "") else names[1]
+    else:
+        unit = read.text_of(quantity.get("unit"))
+    if not unit or (not value and not per):
+        return ""
+    if per and value in ("1", ""):
+        return unit
+    return f"{value} {unit}"
 
 
 def _unit(quantity: dict) -> str:

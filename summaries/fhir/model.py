@@ -150,3 +150,6 @@ class PatientSummary:
     placement: dict[str, str] = field(default_factory=dict)
     # The items left out as unreadable: each resource with the reason (for the quarantine).
     unreadable: tuple[tuple[dict, str], ...] = ()
+    # Those of them not in the source (they hold U+0000, which it cannot store): a summary
+    # held back whole takes them along into the quarantine, with the rest of the record.
+    left_out: tuple[dict, ...] = ()

@@ -7,6 +7,7 @@ helpers accept either shape, so the mappers stay short.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from audit.identifiers import AGB_SYSTEM, BSN_SYSTEM, URA_SYSTEM, UZI_SYSTEM
@@ -136,6 +137,17 @@ def extension_value(element: Any, url: str) -> Any:
                 if key.startswith("value"):
                     return value
     return None
+
+
+def instant(value: Any) -> dt.datetime | None:
+    """A FHIR instant (meta.lastUpdated) as a datetime; None when absent or not one."""
+    text = text_of(value)
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def date_of(value: Any) -> str:

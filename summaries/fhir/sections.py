@@ -4,8 +4,8 @@ Each mapper takes one resource (and a resolver for the resources it refers
 to) and returns a typed item, or a NotShown saying why the resource stays in
 the summary's source without a place in a section. A resource that should be shown but
 lacks what makes it safe to show (an allergy without a substance) raises
-FieldError naming the resource and the field: the patient's update is then
-quarantined and the last good summary stays.
+FieldError naming the resource and the field: build.py then leaves the item out of its
+section, which says so, and it is quarantined alone; the rest of the summary is shown.
 """
 
 from __future__ import annotations

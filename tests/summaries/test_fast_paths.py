@@ -12,10 +12,9 @@ import httpx
 import orjson
 import pytest
 
-from summaries.fhir import page as fhir_page
-from summaries.fhir import parse_page
+from summaries.fhir import entries, grouping, parse_page
+from summaries.fhir.decode import ORJSON_MAX_NESTING, PageError, inspect, surely_within_depth
 from summaries.fhir.model import Limits
-from summaries.fhir.page import ORJSON_MAX_NESTING, PageError, inspect, surely_within_depth
 from tests.summaries import builders as b
 
 
@@ -39,8 +38,8 @@ def outcome(data: bytes, limits: Limits) -> tuple:
 
 
 def walking_everything(monkeypatch) -> None:
-    monkeypatch.setattr(fhir_page, "surely_within_depth", lambda resources, limit: False)
-    monkeypatch.setattr(fhir_page, "_needles", lambda unassigned, index: None)
+    monkeypatch.setattr(entries, "surely_within_depth", lambda resources, limit: False)
+    monkeypatch.setattr(grouping, "needles_of", lambda unassigned, index: None)
 
 
 def assert_same_with_and_without_shortcuts(monkeypatch, data: bytes, limits: Limits) -> tuple:

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from audit.identifiers import bsn_is_valid
 from summaries.fhir import parse_page
 from summaries.fhir.model import Limits
-from summaries.fhir.page import PageError, _path_to_nul
+from summaries.fhir.nul import path_to_nul
+from summaries.fhir.page import PageError
 from summaries.fhir.resource_types import RESOURCE_TYPES
 from tests.summaries import builders as b
 
@@ -136,7 +137,7 @@ def accounted_for(page: dict, limits: Limits) -> None:
     # quarantined patient's BSN (which the registry is asked about) is a valid one or none.
     for s in result.summaries:
         assert b"\\u0000" not in s.summary.to_json(), s.bsn
-        assert _path_to_nul(s.source, "") is None, s.bsn
+        assert path_to_nul(s.source, "") is None, s.bsn
     for q in result.quarantine:
         assert q.patient_bsn == "" or bsn_is_valid(q.patient_bsn), q
     kept = {key for s in result.summaries for key in s.keys}

@@ -327,7 +327,7 @@ def test_of_two_versions_on_a_page_the_newer_is_read_and_the_older_set_aside(cap
     older["meta"] = {"lastUpdated": "2026-11-01T10:00:00Z"}
     newer = b.allergy(text="Amoxicilline")
     newer["meta"] = {"lastUpdated": "2026-11-20T10:00:00+01:00"}
-    with caplog.at_level(logging.WARNING, logger="summaries.fhir.page"):
+    with caplog.at_level(logging.WARNING, logger="summaries.fhir.duplicates"):
         result = parse(b.patient(), b.gp(), newer, older)
     (built,) = result.summaries
     assert [a.substance for a in built.summary.allergies] == ["Amoxicilline"]
