@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.models import AccessEvent, LedgerCheckpoint
+from audit.models import AccessEvent, LedgerCheckpoint, MonitoringWatermark
 
 
 class ReadOnlyAdminMixin:
@@ -43,3 +43,14 @@ class AccessEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(LedgerCheckpoint)
 class LedgerCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("seq", "hash", "created_at")
+
+
+@admin.register(MonitoringWatermark)
+class MonitoringWatermarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """How far the monitoring scan has read the ledger (docs/monitoring.md): a scan that
+    stopped shows as a last scan long ago."""
+
+    list_display = ("seq", "scanned_at")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -182,9 +182,25 @@ class MisuseAlert(models.Model):
     new hit after the review opens a new one."""
 
     class Kind(models.TextChoices):
+        # Raised at once by the request they refuse or record (triage.search, portal.services).
         SEARCH_VOLUME = "search_volume", _("Many patients searched in an hour")
         FAILED_SEARCHES = "failed_searches", _("Many searches that found nobody")
         ROLE_GRANTED = "role_granted", _("A clinical role was granted")
+        # Raised by the monitoring scan over the ledger (audit.monitoring, docs/monitoring.md).
+        VIEW_VOLUME = "view_volume", _("Many different patients viewed in an hour")
+        FISHING_SEARCHES = "fishing_searches", _("Repeated searches that found nobody")
+        BSN_RETRIED = "bsn_retried", _("One BSN tried with several birth dates")
+        UNUSUAL_HOURS = "unusual_hours", _("Views outside the user's usual hours")
+        EMERGENCY_ACCESS = "emergency_access", _("Emergency access")
+        BLANK_UNDER_POLICY = (
+            "blank_under_policy",
+            _("A blank patient's summary viewed under a policy"),
+        )
+        SHARED_NAME_OR_ADDRESS = (
+            "shared_name_or_address",
+            _("A patient who shares the user's surname or postal code"),
+        )
+        PATIENT_MANY_USERS = "patient_many_users", _("One patient viewed by many colleagues")
 
     kind = models.CharField(_("rule"), max_length=32, choices=Kind.choices)
     first_seen_at = models.DateTimeField(_("first seen"))
@@ -220,3 +236,96 @@ class MisuseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username}"
+
+    @property
+    def explanation(self) -> str:
+        """What the rule looks for, in plain words, for the supervisor who reviews it."""
+        from audit.monitoring.registry import alert_explanation  # the rules import this module
+
+        return alert_explanation(self.kind)
+
+    def events(self) -> models.QuerySet[AccessEvent]:
+        """The ledger events behind the alert (the monitoring scan's alerts; a throttle's
+        alert counts refused requests and links none), in ledger order."""
+        return AccessEvent.objects.filter(alert_links__alert=self).order_by("seq")
+
+
+class MisuseAlertEvent(models.Model):
+    """One ledger event behind a misuse alert. A table rather than an array on the alert:
+    an open alert grows by a scan's hits each few minutes, and a row per event is appended
+    where an array would be rewritten whole; "which alerts cite this event" is an index
+    lookup. An event counts once per user, organisation and rule (audit.alerts). Rows are
+    never changed or deleted (migration 0011), as their alert is not.
+
+    No foreign-key constraints in the database (db_constraint=False): neither an event nor
+    an alert is ever deleted (their triggers refuse it), and a constraint's own checks would
+    answer a TRUNCATE of the ledger or of the alerts before their triggers do, and hold up
+    the repairs audit_verify's tests make to the ledger."""
+
+    alert = models.ForeignKey(
+        MisuseAlert,
+        on_delete=models.PROTECT,
+        related_name="event_links",
+        verbose_name=_("misuse alert"),
+        db_index=False,  # the unique constraint below starts with it
+        db_constraint=False,
+    )
+    event = models.ForeignKey(
+        AccessEvent,
+        on_delete=models.PROTECT,
+        related_name="alert_links",
+        verbose_name=_("access event"),
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = _("event behind an alert")
+        verbose_name_plural = _("events behind alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "event"], name="misusealertevent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.event_id}"
+
+
+class MonitoringWatermark(models.Model):
+    """How far the monitoring scan has read the ledger: every event up to `seq` has been
+    through the rules. One row; advanced in the transaction that raised the alerts the
+    events gave, so a scan that fails raises nothing and is read again whole.
+
+    By seq, not by id: seq is given under the ledger's lock in commit order (docs/ledger.md),
+    so no event with a lower seq can commit after the scan read past it."""
+
+    seq = models.BigIntegerField(_("scanned up to event (seq)"), default=0)
+    scanned_at = models.DateTimeField(_("last scan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monitoring watermark")
+        verbose_name_plural = _("monitoring watermarks")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="monitoringwatermark_one")]
+
+    def __str__(self) -> str:
+        return _("scanned up to event #%(seq)s") % {"seq": self.seq}
+
+
+class MonitoringActivityDay(models.Model):
+    """The hours of one day (Dutch time) in which a user did triage work, as the ledger shows
+    it: what the rule "views outside the user's usual hours" learns from. Kept by the
+    monitoring scan from the events it reads (a bit per hour: 1 << 0 is 00:00-00:59), and
+    removed once older than the rule looks back: derived data, not a record."""
+
+    username = models.CharField(_("username"), max_length=150)
+    day = models.DateField(_("day"))
+    hours = models.IntegerField(_("active hours (bits 0-23)"))
+
+    class Meta:
+        verbose_name = _("day of activity")
+        verbose_name_plural = _("days of activity")
+        constraints = [
+            models.UniqueConstraint(fields=["username", "day"], name="activityday_one_per_user_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="activityday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.day}"

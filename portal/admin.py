@@ -114,7 +114,7 @@ class MembershipForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ("user", "organisation", "role", "uzi_role_code", "is_active")
+        fields = ("user", "organisation", "role", "uzi_role_code", "postal_code", "is_active")
 
     def clean_user(self):
         user = self.cleaned_data["user"]

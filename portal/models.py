@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,16 @@ class Membership(models.Model):
         help_text=_("profession.specialism, e.g. 30.000 nurse, 01.015 GP, 00.000 none"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The staff member's home postal code as the organisation registered it: the
+    # monitoring rule on relatives and neighbours compares it with the patients' addresses
+    # (docs/monitoring.md). Written as the post office writes it, without the space.
+    postal_code = models.CharField(
+        _("home postal code"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^[1-9][0-9]{3}[A-Z]{2}$", _("A postal code such as 1234AB."))],
+        help_text=_("As registered by the organisation, e.g. 1234AB; used to monitor access."),
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -140,6 +151,10 @@ class Membership(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(postal_code="") | Q(postal_code__regex=r"^[1-9][0-9]{3}[A-Z]{2}$"),
+                name="membership_postal_code_format",
             ),
         ]
 

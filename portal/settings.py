@@ -197,6 +197,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# How often the monitoring rules read the ledger's new events (docs/monitoring.md).
+MONITORING_SCAN_SECONDS = int(os.environ.get("MONITORING_SCAN_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
     # Every minute: enqueue one pull task per practice whose schedule is due.
     "summaries-pull-due": {"task": "summaries.pull_due_practices", "schedule": 60},
@@ -205,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-verify-nightly": {
         "task": "audit.verify_ledger",
         "schedule": 24 * 60 * 60,
+    },
+    # The misuse rules over the events since the last scan (audit.monitoring).
+    "audit-monitoring-scan": {
+        "task": "audit.monitoring_scan",
+        "schedule": MONITORING_SCAN_SECONDS,
     },
 }
 
@@ -300,6 +307,39 @@ TRIAGE_PATIENTS_PER_HOUR = int(os.environ.get("TRIAGE_PATIENTS_PER_HOUR", "30"))
 TRIAGE_FAILED_SEARCHES_PER_HOUR = int(os.environ.get("TRIAGE_FAILED_SEARCHES_PER_HOUR", "10"))
 TRIAGE_ENCOUNTER_MINUTES = int(os.environ.get("TRIAGE_ENCOUNTER_MINUTES", "60"))
 EMERGENCY_ACCESS_MINUTES = int(os.environ.get("EMERGENCY_ACCESS_MINUTES", "60"))
+
+# --- Monitoring: the misuse rules over the ledger (audit.monitoring, docs/monitoring.md) ---
+# Events read per scan at most; a ledger that grew by more is read in batches.
+MONITORING_SCAN_MAX_EVENTS = int(os.environ.get("MONITORING_SCAN_MAX_EVENTS", "1000000"))
+# Rules switched off, by the kind of alert they raise (e.g. "unusual_hours,view_volume").
+MONITORING_RULES_OFF = [
+    kind.strip() for kind in os.environ.get("MONITORING_RULES_OFF", "").split(",") if kind.strip()
+]
+# Different patients viewed by one user within an hour; below TRIAGE_PATIENTS_PER_HOUR,
+# where searching stops.
+MONITORING_PATIENTS_PER_HOUR = int(os.environ.get("MONITORING_PATIENTS_PER_HOUR", "15"))
+# Searches that found nobody, by one user within a shift: guessing slower than the throttle.
+MONITORING_FAILED_SEARCHES = int(os.environ.get("MONITORING_FAILED_SEARCHES", "20"))
+MONITORING_FAILED_SEARCHES_MINUTES = int(
+    os.environ.get("MONITORING_FAILED_SEARCHES_MINUTES", "480")
+)
+# One BSN searched without a match this many times by one user within the minutes.
+MONITORING_BSN_RETRIES = int(os.environ.get("MONITORING_BSN_RETRIES", "3"))
+MONITORING_BSN_RETRIES_MINUTES = int(os.environ.get("MONITORING_BSN_RETRIES_MINUTES", "60"))
+# Usual hours: learned from the last DAYS days, judged once the user worked on MIN_DAYS of
+# them; an hour within MARGIN hours of a usual one is usual.
+MONITORING_USUAL_HOURS_DAYS = int(os.environ.get("MONITORING_USUAL_HOURS_DAYS", "56"))
+MONITORING_USUAL_HOURS_MIN_DAYS = int(os.environ.get("MONITORING_USUAL_HOURS_MIN_DAYS", "10"))
+MONITORING_USUAL_HOURS_MARGIN = int(os.environ.get("MONITORING_USUAL_HOURS_MARGIN", "1"))
+# What makes a patient a possible relative or neighbour: "surname", "postal_code", or both.
+MONITORING_SHARED_SIGNALS = [
+    signal.strip()
+    for signal in os.environ.get("MONITORING_SHARED_SIGNALS", "surname,postal_code").split(",")
+    if signal.strip()
+]
+# Different users of one organisation viewing one patient within the minutes.
+MONITORING_PATIENT_USERS = int(os.environ.get("MONITORING_PATIENT_USERS", "5"))
+MONITORING_PATIENT_USERS_MINUTES = int(os.environ.get("MONITORING_PATIENT_USERS_MINUTES", "60"))
 
 # --- Sessions: they end when the user is idle, and after a shift at the latest ----
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
