@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "consent",
     "summaries",
     "registry",
+    "oversight",
     "triage",
 ]
 
@@ -208,9 +209,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.verify_ledger",
         "schedule": 24 * 60 * 60,
     },
-    # The misuse rules over the events since the last scan (audit.monitoring).
-    "audit-monitoring-scan": {
-        "task": "audit.monitoring_scan",
+    # The misuse rules over the events since the last scan (oversight.monitoring).
+    "oversight-monitoring-scan": {
+        "task": "oversight.monitoring_scan",
         "schedule": MONITORING_SCAN_SECONDS,
     },
 }
@@ -308,7 +309,7 @@ TRIAGE_FAILED_SEARCHES_PER_HOUR = int(os.environ.get("TRIAGE_FAILED_SEARCHES_PER
 TRIAGE_ENCOUNTER_MINUTES = int(os.environ.get("TRIAGE_ENCOUNTER_MINUTES", "60"))
 EMERGENCY_ACCESS_MINUTES = int(os.environ.get("EMERGENCY_ACCESS_MINUTES", "60"))
 
-# --- Monitoring: the misuse rules over the ledger (audit.monitoring, docs/monitoring.md) ---
+# --- Monitoring: the misuse rules over the ledger (oversight.monitoring, docs/monitoring.md) ---
 # Events read per scan at most; a ledger that grew by more is read in batches.
 MONITORING_SCAN_MAX_EVENTS = int(os.environ.get("MONITORING_SCAN_MAX_EVENTS", "1000000"))
 # Rules switched off, by the kind of alert they raise (e.g. "unusual_hours,view_volume").
@@ -444,12 +445,30 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(4 * 1024 * 102
 # How far a client's clock may run ahead of ours: registered_at up to this far "in the
 # future" is accepted as now-ish, beyond it refused.
 API_CLOCK_SKEW_SECONDS = int(os.environ.get("API_CLOCK_SKEW_SECONDS", "60"))
+
+# --- Reconciliation with the organisations' own contact registrations -----------------
+# (docs/reconciliation.md) A summary view counts as matched by a contact of the same
+# organisation and patient within this span before or after it.
+RECONCILIATION_WINDOW = dt.timedelta(
+    minutes=int(os.environ.get("RECONCILIATION_WINDOW_MINUTES", str(12 * 60)))
+)
+# A file: at most this many bytes and data rows; the API: this many contacts per call.
+RECONCILIATION_MAX_FILE_BYTES = int(
+    os.environ.get("RECONCILIATION_MAX_FILE_BYTES", str(10 * 1024 * 1024))
+)
+RECONCILIATION_MAX_ROWS = int(os.environ.get("RECONCILIATION_MAX_ROWS", "100000"))
+RECONCILIATION_API_MAX_CONTACTS = int(os.environ.get("RECONCILIATION_API_MAX_CONTACTS", "5000"))
+# Errors listed per refused file or call; the rest are counted.
+RECONCILIATION_MAX_ERRORS = 100
+# Calls of POST /api/v1/contacts per organisation (DRF's rate format).
+RECONCILIATION_API_RATE = os.environ.get("RECONCILIATION_API_RATE", "60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Spoedinzage API for GP information systems",
     "DESCRIPTION": (
         "Register patients' choices (consent, refusal, withdrawal) in batches, and read one "
         "patient's current choice and its history. Only a practice's own patients. "
-        "See docs/api.md."
+        "HAPs and SEHs send their own contact registrations for reconciliation "
+        "(docs/reconciliation.md). See docs/api.md."
     ),
     "VERSION": "1.0.0",
     # 3.1: it can say "mutual TLS" (the UZI server certificate), 3.0 cannot.
@@ -465,6 +484,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "registry.api.serializers.request_bodies_as_checked",
+        "oversight.reconciliation.api.serializers.request_bodies_as_checked",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ScopeEnum": "consent.models.Scope",

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db.backends.utils import CursorWrapper
 
-from audit.monitoring.registry import Finding, Rule
+from oversight.monitoring.registry import Finding, Rule
 
 TABLE = "monitoring_window"
 
@@ -101,11 +101,17 @@ class Window:
 
 
 def window_open(
-    cursor: CursorWrapper, *, after_seq: int, up_to_seq: int, rules: list[Rule]
+    cursor: CursorWrapper,
+    *,
+    after_seq: int,
+    up_to_seq: int,
+    rules: list[Rule],
+    also: frozenset[str] = frozenset(),
 ) -> Window:
     """Fill monitoring_window (dropped first: a scan run twice in one transaction, as a
-    test does, finds the last one's) for these rules."""
-    types = sorted(set().union(*(r.reads for r in rules))) if rules else []
+    test does, finds the last one's) for these rules, and with the new events of the types
+    `also` names (what else the scan reads the window for: the GP's notifications)."""
+    types = sorted(set(also).union(*(r.reads for r in rules)))
     cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
     cursor.execute(_CREATE)
     params = {"tz": settings.TIME_ZONE, "after": after_seq, "up_to": up_to_seq, "types": types}

@@ -11,7 +11,8 @@ from audit.models import ConsentBasis, MisuseAlert
 from portal.models import Organisation
 from summaries.fhir.model import GpInfo, PatientInfo, ProfessionalSummary
 from summaries.models import GpPractice, Summary
-from tests.audit.test_monitoring import (
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.oversight.test_monitoring import (
     HAP,
     PIET,
     SANNE,
@@ -24,7 +25,6 @@ from tests.audit.test_monitoring import (
     scan,
     view,
 )
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

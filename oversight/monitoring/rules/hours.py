@@ -15,9 +15,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from audit.models import EventType, MonitoringActivityDay, Purpose
-from audit.monitoring.registry import Finding, Kind, rule
-from audit.monitoring.rules.common import EMERGENCY, SEARCH, VIEW, VIEWS
-from audit.monitoring.window import TABLE, Window
+from oversight.monitoring.registry import Finding, Kind, rule
+from oversight.monitoring.rules.common import EMERGENCY, SEARCH, VIEW, VIEWS
+from oversight.monitoring.window import TABLE, Window
 
 HOURS = 24
 # Triage work, to learn a user's hours from: views, answers at the point of care, and

@@ -1,7 +1,7 @@
 """What a monitoring rule is, the rules there are, and what each kind of alert means.
 
-A rule is one function decorated with `@rule(...)` in audit/monitoring/rules/: it gets the
-scan's window (audit.monitoring.window) and returns its findings, one per user and
+A rule is one function decorated with `@rule(...)` in oversight/monitoring/rules/: it gets the
+scan's window (oversight.monitoring.window) and returns its findings, one per user and
 organisation, each with the ledger events behind it. The decorator names the kind of alert
 it raises (a MisuseAlert.Kind), the event types it reads, how far before the new events
 it looks (for rules over a span of time), and its plain explanation. Its thresholds are
@@ -40,7 +40,7 @@ class Finding:
 @dataclass(frozen=True)
 class Rule:
     kind: Kind
-    function: Callable  # (window: audit.monitoring.window.Window) -> list[Finding]
+    function: Callable  # (window: oversight.monitoring.window.Window) -> list[Finding]
     reads: frozenset[str]  # event types (audit.models.EventType values)
     lookback: Callable[[], dt.timedelta]  # how far before the new events, from settings
     explanation: Callable[[], str]
@@ -73,7 +73,7 @@ def rule(
 
 def rules_in_force() -> list[Rule]:
     """The registered rules, less those MONITORING_RULES_OFF names, in a fixed order."""
-    import audit.monitoring.rules  # noqa: F401 - registers the rules
+    import oversight.monitoring.rules  # noqa: F401 - registers the rules
 
     off = set(settings.MONITORING_RULES_OFF)
     unknown = off - {str(kind) for kind in RULES}
@@ -102,13 +102,25 @@ _RAISED_BY_REQUESTS: dict[Kind, Callable[[], str]] = {
         "A clinical role was granted to this account: check that the person is to read "
         "patients' summaries."
     ),
+    # Raised by reconciliation after an upload of the organisation's own contact
+    # registrations (oversight.reconciliation.services.contacts_reconcile), not by the scan:
+    # a view can be judged only once the contacts around it have been uploaded.
+    Kind.NO_MATCHING_CONTACT: lambda: (
+        _(
+            "This user opened the summaries of patients for whom the organisation's own "
+            "registration (its uploaded contacts) holds no contact within %(hours)s hours "
+            "before or after the view. Ask the user why; a contact missing from the upload "
+            "explains it too."
+        )
+        % {"hours": f"{settings.RECONCILIATION_WINDOW.total_seconds() / 3600:g}"}
+    ),
 }
 
 
 def alert_explanation(kind: Kind | str) -> str:
     """What an alert of this kind means, in the current language, with the thresholds in
     force now (the alert's detail keeps those it was raised under)."""
-    import audit.monitoring.rules  # noqa: F401 - registers the rules
+    import oversight.monitoring.rules  # noqa: F401 - registers the rules
 
     kind = Kind(kind)
     if kind in RULES:

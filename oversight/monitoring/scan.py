@@ -13,8 +13,10 @@ from django.db import connection, transaction
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
 from audit.models import AccessEvent, MonitoringWatermark
-from audit.monitoring.registry import Finding, Rule, rules_in_force
-from audit.monitoring.window import window_close, window_open
+from oversight.monitoring.notify import READS as NOTIFY_READS
+from oversight.monitoring.notify import Notified, gp_notifications_make
+from oversight.monitoring.registry import Finding, Rule, rules_in_force
+from oversight.monitoring.window import window_close, window_open
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ class ScanResult:
     events: int  # new events of the types the rules read
     alerts: dict[str, int] = field(default_factory=dict)  # per rule: alerts raised or added to
     more: bool = False  # the ledger holds events beyond this batch
+    notified: int = 0  # notifications made for the patients' GP practices
+    not_placed: int = 0  # views to notify of whose patient is enrolled with no practice
 
     def as_dict(self) -> dict:
         return {
@@ -34,6 +38,8 @@ class ScanResult:
             "events": self.events,
             "alerts": self.alerts,
             "more": self.more,
+            "notified": self.notified,
+            "not_placed": self.not_placed,
         }
 
 
@@ -50,7 +56,7 @@ def _head_seq() -> int:
 
 @transaction.atomic
 def monitoring_scan(*, now: dt.datetime, max_events: int | None = None) -> ScanResult:
-    """Run the rules in force (audit.monitoring.registry) over the ledger's events after
+    """Run the rules in force (oversight.monitoring.registry) over the ledger's events after
     the watermark, at most `max_events` (MONITORING_SCAN_MAX_EVENTS) of them by seq, raise
     their alerts through audit.alerts.misuse_alert_raise, and advance the watermark to the
     last event read: all in this one transaction, so a scan that fails raises nothing and
@@ -58,8 +64,11 @@ def monitoring_scan(*, now: dt.datetime, max_events: int | None = None) -> ScanR
     events, and an event already behind an alert of its user, organisation and rule is
     not counted again. `more` says the caller should scan again at once.
 
-    Writes no ledger event: it reads the ledger, and its result is the alerts (whose
-    reading by a supervisor is logged)."""
+    With them, the notifications to the patients' GP practices of views by emergency
+    access or under a policy (oversight.monitoring.notify), each once.
+
+    Writes no ledger event: it reads the ledger, and its result is the alerts and the
+    notifications (whose reading by a supervisor or a GP is logged)."""
     if connection.vendor != "postgresql":
         # The embedded default (SQLite) has no window frames over time nor arrays.
         logger.warning("monitoring scan skipped: it needs PostgreSQL")
@@ -76,17 +85,30 @@ def monitoring_scan(*, now: dt.datetime, max_events: int | None = None) -> ScanR
         # The rules sort and hash a few hundred thousand rows: in memory, for this
         # transaction only.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        window = window_open(cursor, after_seq=after, up_to_seq=up_to, rules=rules)
+        window = window_open(
+            cursor, after_seq=after, up_to_seq=up_to, rules=rules, also=NOTIFY_READS
+        )
+        notified = Notified(0, 0)
         if window.new_events:
             for rule in rules:
                 for finding in rule.function(window):
                     if _raise(rule, finding) is not None:
                         raised[str(rule.kind)] += 1
+            # The GP's notifications (issue 15, item 4), in this transaction too.
+            notified = gp_notifications_make(window)
         window_close(window)
     watermark.seq = up_to
     watermark.scanned_at = now
     watermark.save(update_fields=["seq", "scanned_at"])
-    return ScanResult(after, up_to, window.new_events, dict(raised), more=head > up_to)
+    return ScanResult(
+        after,
+        up_to,
+        window.new_events,
+        dict(raised),
+        more=head > up_to,
+        notified=notified.made,
+        not_placed=notified.not_placed,
+    )
 
 
 def _raise(rule: Rule, finding: Finding):

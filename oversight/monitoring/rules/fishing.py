@@ -7,9 +7,9 @@ import datetime as dt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from audit.monitoring.registry import Finding, Kind, rule
-from audit.monitoring.rules.common import FAILED_SEARCHES, PATIENTS, SEARCH, busy_spans, minutes
-from audit.monitoring.window import Window
+from oversight.monitoring.registry import Finding, Kind, rule
+from oversight.monitoring.rules.common import FAILED_SEARCHES, PATIENTS, SEARCH, busy_spans, minutes
+from oversight.monitoring.window import Window
 
 
 @rule(

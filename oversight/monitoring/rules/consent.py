@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from audit.models import ConsentBasis, Outcome
-from audit.monitoring.registry import Finding, Kind, rule
-from audit.monitoring.rules.common import EMERGENCY, PATIENTS, VIEW, VIEWS
-from audit.monitoring.window import TABLE, Window
+from oversight.monitoring.registry import Finding, Kind, rule
+from oversight.monitoring.rules.common import EMERGENCY, PATIENTS, VIEW, VIEWS
+from oversight.monitoring.window import TABLE, Window
 
 
 @rule(

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from audit.monitoring.registry import Finding, Kind, rule
-from audit.monitoring.rules.common import VIEW, VIEWS
-from audit.monitoring.window import TABLE, Window
+from oversight.monitoring.registry import Finding, Kind, rule
+from oversight.monitoring.rules.common import VIEW, VIEWS
+from oversight.monitoring.window import TABLE, Window
+from portal.models import Membership, Organisation, User
+from summaries.models import Summary
 
 
 def _tables() -> dict[str, str]:
-    """The staff's and the summaries' tables, reached through Django's app registry as
-    AUTH_USER_MODEL is: audit, at the bottom of the layers, imports neither portal nor
-    summaries (docs/architecture.md). Read here only, by this rule."""
+    """The staff's and the summaries' tables (oversight sits above portal and summaries)."""
     return {
-        "user": get_user_model()._meta.db_table,
-        "membership": apps.get_model("portal", "Membership")._meta.db_table,
-        "organisation": apps.get_model("portal", "Organisation")._meta.db_table,
-        "summary": apps.get_model("summaries", "Summary")._meta.db_table,
+        "user": User._meta.db_table,
+        "membership": Membership._meta.db_table,
+        "organisation": Organisation._meta.db_table,
+        "summary": Summary._meta.db_table,
     }
 
 

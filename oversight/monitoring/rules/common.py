@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from audit.models import EventType, Outcome, Purpose
-from audit.monitoring.window import TABLE
+from oversight.monitoring.window import TABLE
 
 VIEW = EventType.SUMMARY_VIEW.value
 SEARCH = EventType.PATIENT_SEARCH.value
