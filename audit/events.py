@@ -262,6 +262,39 @@ def registry_viewed(*, actor: Actor, patient_bsn: str, consultations_shown: int)
     )
 
 
+def gp_notifications_read(
+    *, actor: Actor, patient_bsn: str, notifications: list[int]
+) -> AccessEvent:
+    """A GP read their practice's notifications about one patient (who opened the summary
+    by emergency access or under a policy, when, why): one event per patient shown, so the
+    patient's own view of the ledger has it. `notifications`: the ledger events (seq) of
+    the views they name."""
+    return access_event_record(
+        event_type=EventType.REGISTRY_VIEW,
+        action=Action.READ,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"page": "notifications", "notifications": notifications},
+    )
+
+
+def gp_notification_marked_read(
+    *, actor: Actor, patient_bsn: str, notification: int
+) -> AccessEvent:
+    """A GP marked a notification about this patient as read (`notification`: the ledger
+    event, seq, of the view it names). The notification's read_at/read_by change: an
+    update of the registry's data about the patient, by the GP who read it."""
+    return access_event_record(
+        event_type=EventType.REGISTRY_VIEW,
+        action=Action.UPDATE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"page": "notifications", "marked_read": notification},
+    )
+
+
 def policy_created(
     *, actor: Actor, policy: str, change: int, settings: dict[str, Any], reason: str
 ) -> AccessEvent:
@@ -385,6 +418,134 @@ def admin_read(*, actor: Actor, model: str, object_id: str, query: str) -> Acces
         actor=actor,
         purpose_of_use=Purpose.SYSTEM_ADMINISTRATION,
         detail={"model": model, "object_id": object_id, "query": query[:500]},
+    )
+
+
+def ledger_searched(
+    *,
+    actor: Actor,
+    filters: dict[str, str],
+    page_size: int,
+    cursor: dict[str, Any] | None,
+    patient_bsn: str = "",
+) -> AccessEvent:
+    """A supervisor's search of their organisation's ledger (oversight.ledger). `filters`:
+    what was asked (username, bsn, from, to, event_type; the empty ones left out);
+    `cursor`: where the page starts ({"occurred_at", "seq", "direction"}), None for the
+    newest. `patient_bsn`: the patient searched for, so their own log shows it."""
+    return access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={
+            "page": "ledger",
+            "filters": filters,
+            "page_size": page_size,
+            "cursor": cursor,
+        },
+    )
+
+
+def ledger_charts_read(*, actor: Actor, period: dict[str, str]) -> AccessEvent:
+    """A supervisor's charts of their organisation's ledger (oversight.ledger); `period`:
+    {"from", "to"}, dates (Dutch time) in ISO 8601, both days included."""
+    return access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"page": "charts", "period": period},
+    )
+
+
+def alerts_read(
+    *,
+    actor: Actor,
+    page: str,
+    alert_id: int | None = None,
+    filters: dict[str, str] | None = None,
+    shown: int = 0,
+    patients: list[str] | None = None,
+) -> AccessEvent:
+    """A supervisor read their organisation's misuse alerts (oversight.review): `page`
+    "alerts" (the list: `filters` as asked, the empty ones left out; `shown`: rows on the
+    page) or "alert" (one alert, `alert_id`; `shown`: the ledger events behind it on the
+    page, `patients`: their BSNs). Written before the page is shown: no page without it."""
+    detail: dict[str, Any] = {"page": page, "shown": shown}
+    if alert_id is not None:
+        detail["alert"] = alert_id
+    if filters:
+        detail["filters"] = filters
+    if patients:
+        detail["patients"] = patients
+    return access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail=detail,
+    )
+
+
+def alert_reviewed(
+    *,
+    actor: Actor,
+    alert_id: int,
+    kind: str,
+    step: str,
+    justification: str,
+    username_under_review: str,
+) -> AccessEvent:
+    """A supervisor acknowledged (closed) or escalated a misuse alert of their organisation
+    (oversight.review.services.alert_review), with the justification they gave."""
+    return access_event_record(
+        event_type=EventType.ALERT_REVIEWED,
+        action=Action.UPDATE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={
+            "alert": alert_id,
+            "kind": kind,
+            "step": step,
+            "justification": justification,
+            "user_under_review": username_under_review,
+        },
+    )
+
+
+def contacts_uploaded(
+    *,
+    actor: Actor,
+    upload_id: int,
+    source: str,
+    filename: str,
+    sha256: str,
+    rows: int,
+    added: int,
+    period_start: str,
+    period_end: str,
+) -> AccessEvent:
+    """An organisation's own contact registrations loaded for reconciliation
+    (oversight.reconciliation.services.contacts_upload): `source` "file" or "api", `rows`
+    read, `added` new (the rest were known), the period from the first to the last
+    contact (ISO 8601), and the SHA-256 of the file or body as sent. No BSNs: the event is
+    about the upload, not about patients."""
+    return access_event_record(
+        event_type=EventType.CONTACTS_UPLOADED,
+        action=Action.CREATE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={
+            "upload": upload_id,
+            "source": source,
+            "filename": filename,
+            "sha256": sha256,
+            "rows": rows,
+            "added": added,
+            "period": {"first": period_start, "last": period_end},
+        },
     )
 
 

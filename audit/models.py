@@ -35,6 +35,10 @@ class EventType(models.TextChoices):
     LEDGER_VERIFIED = "ledger_verified", _("Ledger verified")
     # A GP read a patient's registered choices and who consulted their summary.
     REGISTRY_VIEW = "registry_view", _("Registry and consultations read")
+    # A supervisor acknowledged or escalated a misuse alert (oversight).
+    ALERT_REVIEWED = "alert_reviewed", _("Misuse alert reviewed")
+    # An organisation's own contact registrations loaded for reconciliation (oversight).
+    CONTACTS_UPLOADED = "contacts_uploaded", _("Contact registrations uploaded")
 
 
 class Action(models.TextChoices):
@@ -186,7 +190,7 @@ class MisuseAlert(models.Model):
         SEARCH_VOLUME = "search_volume", _("Many patients searched in an hour")
         FAILED_SEARCHES = "failed_searches", _("Many searches that found nobody")
         ROLE_GRANTED = "role_granted", _("A clinical role was granted")
-        # Raised by the monitoring scan over the ledger (audit.monitoring, docs/monitoring.md).
+        # Raised by the monitoring scan over the ledger (oversight.monitoring, docs/monitoring.md).
         VIEW_VOLUME = "view_volume", _("Many different patients viewed in an hour")
         FISHING_SEARCHES = "fishing_searches", _("Repeated searches that found nobody")
         BSN_RETRIED = "bsn_retried", _("One BSN tried with several birth dates")
@@ -201,6 +205,11 @@ class MisuseAlert(models.Model):
             _("A patient who shares the user's surname or postal code"),
         )
         PATIENT_MANY_USERS = "patient_many_users", _("One patient viewed by many colleagues")
+        # Raised by reconciliation with the organisation's own registrations (oversight).
+        NO_MATCHING_CONTACT = (
+            "no_matching_contact",
+            _("A summary viewed with no contact in the organisation's registration"),
+        )
 
     kind = models.CharField(_("rule"), max_length=32, choices=Kind.choices)
     first_seen_at = models.DateTimeField(_("first seen"))
@@ -236,13 +245,6 @@ class MisuseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username}"
-
-    @property
-    def explanation(self) -> str:
-        """What the rule looks for, in plain words, for the supervisor who reviews it."""
-        from audit.monitoring.registry import alert_explanation  # the rules import this module
-
-        return alert_explanation(self.kind)
 
     def events(self) -> models.QuerySet[AccessEvent]:
         """The ledger events behind the alert (the monitoring scan's alerts; a throttle's

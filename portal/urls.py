@@ -16,7 +16,10 @@ urlpatterns = [
     path("registratie/", include("registry.urls")),
     # The API for GP information systems, its schema and documentation (docs/api.md).
     path("api/", include("registry.api.urls")),
+    # HAPs' and SEHs' systems send their contact registrations (docs/reconciliation.md).
+    path("api/", include("oversight.reconciliation.api.urls")),
     path("beleid/", include("consent.urls")),
+    path("toezicht/", include("oversight.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
     # Accounts are issued and reset by the organisation: allauth's self-service flows
     # (sign-up, password reset by e-mail, e-mail management) do not exist here.

@@ -1,0 +1,149 @@
+"""Oversight's own records: the review of misuse alerts and the organisations' own contact
+registrations (reconciliation). The alerts themselves and the ledger are audit's."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
+
+from audit.models import MisuseAlert
+from portal.models import Organisation
+
+
+class AlertReview(models.Model):
+    """One step of an alert's review by a supervisor of its organisation. Append-only
+    (migration 0002): the history of a review is never rewritten. Acknowledging closes the
+    alert (MisuseAlert.reviewed); escalating keeps it open for a second look."""
+
+    class Step(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ESCALATED = "escalated", _("Escalated")
+
+    alert = models.ForeignKey(
+        MisuseAlert,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("misuse alert"),
+        db_constraint=False,  # neither is ever deleted (audit.models.MisuseAlertEvent)
+    )
+    step = models.CharField(_("step"), max_length=16, choices=Step.choices)
+    justification = models.TextField(_("justification"))
+    reviewed_at = models.DateTimeField(_("reviewed at"))
+    reviewer_username = models.CharField(_("reviewer"), max_length=150)
+    reviewer_name = models.CharField(_("reviewer's name"), max_length=200)
+    organisation_ura = models.CharField(_("organisation URA"), max_length=8)
+    # The ledger event that records this step (EventType.ALERT_REVIEWED).
+    event_seq = models.BigIntegerField(_("ledger event"))
+
+    class Meta:
+        verbose_name = _("alert review")
+        verbose_name_plural = _("alert reviews")
+        ordering = ["alert", "reviewed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}: {self.alert_id}"
+
+
+class ContactUpload(models.Model):
+    """One load of an organisation's own contact registrations (a CSV file from its
+    information system, or a call of the API): all its rows or none."""
+
+    class Source(models.TextChoices):
+        FILE = "file", _("File")
+        API = "api", _("API")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, verbose_name=_("organisation")
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.CharField(_("uploaded by"), max_length=150)
+    # The name as the page shows it: the staff member's, or the key's organisation and prefix.
+    uploaded_by_name = models.CharField(_("uploaded by (name)"), max_length=200, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    added = models.PositiveIntegerField(_("new contacts"))
+    period_start = models.DateTimeField(_("first contact"), null=True)
+    period_end = models.DateTimeField(_("last contact"), null=True)
+
+    class Meta:
+        verbose_name = _("contact upload")
+        verbose_name_plural = _("contact uploads")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class ContactRegistration(models.Model):
+    """A contact (a patient seen, phoned or triaged) as the organisation's own system
+    registered it. A re-upload of the same contact adds nothing (the unique constraint)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, verbose_name=_("organisation")
+    )
+    patient_bsn = models.CharField(_("patient BSN"), max_length=9)
+    contact_at = models.DateTimeField(_("time of contact"))
+    location = models.CharField(_("location"), max_length=100)
+    upload = models.ForeignKey(
+        ContactUpload,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        verbose_name=_("upload"),
+    )
+
+    class Meta:
+        verbose_name = _("contact registration")
+        verbose_name_plural = _("contact registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "patient_bsn", "contact_at", "location"],
+                name="contact_once_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_bsn} {self.contact_at:%Y-%m-%d %H:%M}"
+
+
+class OrganisationAPIKey(AbstractAPIKey):
+    """A key for one HAP's or SEH's information system to send its contact registrations
+    (POST /api/v1/contacts, docs/reconciliation.md), issued in the admin.
+
+    As registry.models.PracticeAPIKey: only a hash and a short prefix are kept, the admin
+    shows the key once, and revoking it cannot be undone."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="contact_api_keys",
+        verbose_name=_("organisation"),
+        # Only the organisations whose staff view summaries have contacts to reconcile.
+        limit_choices_to={"kind__in": [Organisation.Kind.HAP, Organisation.Kind.SEH]},
+    )
+    # The library's fields again, with translatable names (the admin is Dutch).
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        help_text=_("What the key is for, e.g. the information system's name. Need not be unique."),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_("A revoked key is refused from then on. This cannot be undone."),
+    )
+    expiry_date = models.DateTimeField(
+        _("expires"),
+        blank=True,
+        null=True,
+        help_text=_("From then on the key is refused."),
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key of an organisation (contact registrations)")
+        verbose_name_plural = _("API keys of organisations (contact registrations)")

@@ -1,0 +1,90 @@
+"""The supervisors' alert pages (/toezicht/): the organisation's misuse alerts, one alert
+with what is behind it, and its review in two steps (the confirmation says what the step
+does). Thin views: validate, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from oversight.models import AlertReview
+from oversight.review import services
+from oversight.review.forms import AlertFilterForm, AlertReviewForm
+from oversight.review.selectors import alert_closed_by, alert_of_organisation
+from portal.access import Permission, deny, requires
+
+
+def _not_found(request, alert_id: int) -> Http404:
+    """Another organisation's alert (or none): logged as refused, answered as absent."""
+    ura = request.membership.organisation.ura
+    deny(request, f"alert {alert_id} is not one of organisation {ura}'s", request.membership)
+    return Http404("no such alert")
+
+
+@requires(Permission.VIEW_AUDIT)
+@require_GET
+def alert_list(request):
+    form = AlertFilterForm(request.GET or None)
+    filters = form.filters()
+    alerts = services.alert_list_open(membership=request.membership, **filters)
+    return render(
+        request,
+        "oversight/review/alerts.html",
+        {"form": form, "filters": filters, "alerts": alerts},
+    )
+
+
+def _detail(request, alert_id: int, form: AlertReviewForm, closed_by: str | None = None):
+    try:
+        detail = services.alert_open(membership=request.membership, alert_id=alert_id)
+    except services.AlertNotFound:
+        raise _not_found(request, alert_id) from None
+    return render(
+        request,
+        "oversight/review/alert.html",
+        {"detail": detail, "alert": detail.alert, "form": form.focus(), "closed_by": closed_by},
+    )
+
+
+@requires(Permission.VIEW_AUDIT)
+@require_http_methods(["GET", "POST"])
+def alert_detail(request, pk: int):
+    """GET: the alert. POST with a step and a justification: the confirmation; with
+    "confirm" as well: the step is taken; with "change": back to the alert, text kept."""
+    form = AlertReviewForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid() or "change" in request.POST:
+        return _detail(request, pk, form)
+    if "confirm" not in request.POST:
+        # The confirmation names only the alert's kind and user, which the alert's page
+        # (logged as read) showed a moment ago: it is a step of the review, not a read.
+        alert = alert_of_organisation(membership=request.membership, alert_id=pk)
+        if alert is None:
+            raise _not_found(request, pk)
+        if alert.reviewed:
+            return _detail(request, pk, form, closed_by=alert_closed_by(alert))
+        return render(
+            request,
+            "oversight/review/alert_confirm.html",
+            {"alert": alert, "form": form, "step": form.chosen_step},
+        )
+    try:
+        services.alert_review(
+            membership=request.membership,
+            alert_id=pk,
+            step=form.chosen_step,
+            justification=form.cleaned_data["justification"],
+            now=timezone.now(),
+        )
+    except services.AlertNotFound:
+        raise _not_found(request, pk) from None
+    except services.AlertClosed as closed:
+        return _detail(request, pk, form, closed_by=closed.closed_by)
+    if form.chosen_step == AlertReview.Step.ACKNOWLEDGED:
+        messages.success(request, _("The alert is closed. A new hit opens a new alert."))
+    else:
+        messages.success(request, _("The alert is escalated: it stays open for a second review."))
+    return redirect("oversight_alerts")
