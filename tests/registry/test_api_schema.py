@@ -10,7 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from oversight.models import OrganisationAPIKey
+from portal.models import Organisation
 from registry.models import PracticeAPIKey
+from tests.factories import OrganisationFactory
 from tests.registry.api_helpers import bsns, enrol
 
 # Enough examples per operation and mode to reach the edges; the suite's time stays short.
@@ -30,11 +33,20 @@ def api_key(live_server, patients):
 
 
 @pytest.fixture
+def organisation_key(live_server):
+    """A HAP's key, for its contact registrations (oversight.reconciliation)."""
+    hap = OrganisationFactory(kind=Organisation.Kind.HAP)
+    _api_key, key = OrganisationAPIKey.objects.create_key(name="schemathesis", organisation=hap)
+    return key
+
+
+@pytest.fixture
 def api_schema(live_server, api_key, settings):
     # Thousands of calls: no throttle in the way of the property tests (tested elsewhere).
     settings.API_THROTTLE_RATES = {
         name: "100000/minute" for name in ("batch", "lookup", "schema", "anonymous")
     }
+    settings.RECONCILIATION_API_RATE = "100000/minute"
     schema = schemathesis.openapi.from_url(
         f"{live_server.url}/api/schema/?format=json",
         headers={"Authorization": f"Api-Key {api_key}"},
@@ -48,7 +60,7 @@ def api_schema(live_server, api_key, settings):
 
 # schemathesis's own pytest integration (schema.parametrize with from_fixture) relies on
 # pytest internals that pytest 9 changed; its Hypothesis strategies are used directly.
-OPERATIONS = ("/api/v1/registrations/batch", "/api/v1/patients/lookup")
+OPERATIONS = ("/api/v1/registrations/batch", "/api/v1/patients/lookup", "/api/v1/contacts")
 
 
 def test_the_schema_has_exactly_the_operations_tested_here(api_schema):
@@ -61,8 +73,10 @@ def test_the_schema_has_exactly_the_operations_tested_here(api_schema):
 
 @pytest.mark.parametrize("path", OPERATIONS)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_the_api_keeps_to_its_schema(api_schema, api_key, path, mode):
+def test_the_api_keeps_to_its_schema(api_schema, api_key, organisation_key, path, mode):
     operation = api_schema[path]["POST"]
+    # The contacts are sent by a HAP's or SEH's system, with its own key.
+    key = organisation_key if path == "/api/v1/contacts" else api_key
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -76,7 +90,7 @@ def test_the_api_keeps_to_its_schema(api_schema, api_key, path, mode):
         if mode == GenerationMode.POSITIVE:
             about_our_patients(case)
         case.call_and_validate(
-            headers={"Authorization": f"Api-Key {api_key}"},
+            headers={"Authorization": f"Api-Key {key}"},
             # Valid by the schema is not always valid: the 11-test, one's own patients, no
             # dates in the future are rules the schema cannot state. A 400 for such input
             # is right; every other check stands.
@@ -100,5 +114,9 @@ def about_our_patients(case) -> None:
             if isinstance(row, dict):
                 row["bsn"], row["birth_date"] = OURS[number % len(OURS)], BIRTH_DATE
                 row.pop("registered_at", None)
+    elif isinstance(body.get("contacts"), list):
+        for number, row in enumerate(body["contacts"]):
+            if isinstance(row, dict):
+                row["bsn"], row["contact_at"] = OURS[number % len(OURS)], "2026-11-02T10:00:00Z"
     elif "bsn" in body:
         body["bsn"], body["birth_date"] = OURS[0], BIRTH_DATE
