@@ -1,5 +1,5 @@
-"""What the API for GP information systems keeps: the practices' keys and the batches'
-idempotency keys (docs/api.md)."""
+"""What the registry keeps: the API's practice keys and the batches' idempotency keys
+(docs/api.md), and the notifications to GP practices (GpNotification)."""
 
 from __future__ import annotations
 
@@ -77,3 +77,44 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class GpNotification(models.Model):
+    """A message to a patient's GP practice: their summary was opened by emergency access
+    or under a policy for patients without a registered choice (the patient could not be
+    asked, or had no choice registered), so the GP can follow up with the patient. Made by
+    the monitoring scan from the ledger (oversight.monitoring), one per ledger event: a scan
+    run twice makes none twice (the unique event)."""
+
+    class Reason(models.TextChoices):
+        EMERGENCY_ACCESS = "emergency_access", _("Emergency access")
+        BLANK_UNDER_POLICY = "blank_under_policy", _("No registered choice, opened under a policy")
+
+    practice = models.ForeignKey(
+        GpPractice,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        verbose_name=_("GP practice"),
+    )
+    patient_bsn = models.CharField(_("patient BSN"), max_length=9)
+    # The ledger event (audit.AccessEvent.seq) of the view: never deleted, so no constraint.
+    event_seq = models.BigIntegerField(_("ledger event"), unique=True)
+    occurred_at = models.DateTimeField(_("opened at"))
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    user_name = models.CharField(_("by"), max_length=200)
+    user_role = models.CharField(_("role"), max_length=16, blank=True)
+    consent_policy = models.CharField(_("policy"), max_length=100, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_by = models.CharField(_("read by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("notification to the GP")
+        verbose_name_plural = _("notifications to the GP")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["practice", "occurred_at"], name="gpnotification_practice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.patient_bsn}"

@@ -54,14 +54,7 @@ def own_patient(*, membership: Membership, bsn: str, birth_date: dt.date) -> Own
         return None
     summary = Summary.objects.filter(bsn=bsn).values("birth_date", "sections__patient__name")
     known = summary.first()
-    if known is not None:
-        birth_dates = {known["birth_date"]}
-    else:
-        birth_dates = set(
-            ConsentRegistration.objects.filter(patient_bsn=bsn, patient_birth_date__isnull=False)
-            .values_list("patient_birth_date", flat=True)
-            .distinct()
-        )
+    birth_dates = {known["birth_date"]} if known is not None else _registered_birth_dates(bsn)
     if birth_dates and birth_date not in birth_dates:
         return None
     name = known["sections__patient__name"] if known else ""
@@ -72,6 +65,21 @@ def own_patient(*, membership: Membership, bsn: str, birth_date: dt.date) -> Own
         practice=practice,
         enrolled_since=enrolment.since,
     )
+
+
+def _registered_birth_dates(bsn: str) -> set[dt.date]:
+    return set(
+        ConsentRegistration.objects.filter(patient_bsn=bsn, patient_birth_date__isnull=False)
+        .values_list("patient_birth_date", flat=True)
+        .distinct()
+    )
+
+
+def birth_dates_held(bsn: str) -> set[dt.date]:
+    """The birth dates the portal holds of a patient, which own_patient checks a search
+    against: their summary's, else those registered with a choice; none when it holds none."""
+    held = Summary.objects.filter(bsn=bsn).values_list("birth_date", flat=True).first()
+    return {held} if held is not None else _registered_birth_dates(bsn)
 
 
 def enrolled_elsewhere(membership: Membership, bsn: str) -> bool:

@@ -1,19 +1,29 @@
-"""The GP's pages: find one of the practice's own patients, see and register their choice.
-Thin views: validate, call one service, render."""
+"""The GP's pages: find one of the practice's own patients, see and register their choice;
+the practice's notifications (who opened a patient's summary by emergency access or under a
+policy). Thin views: validate, call one service, render."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent.models import Decision, Scope
 from portal.access import Permission, requires
 from portal.forms import PatientSearchForm
 from registry.forms import ChoiceForm
+from registry.notifications import (
+    notifications_unread,
+    registry_notification_mark_read,
+    registry_notification_patient,
+    registry_notifications_open,
+    registry_patient_notifications_open,
+)
 from registry.services import (
     registry_choice_register,
     registry_patient_find,
@@ -22,12 +32,21 @@ from registry.services import (
 
 # The patient the GP has open: one at a time, kept in the session (never in a URL).
 SESSION_PATIENT = "registry_patient"
+# A BSN for the search form to start with (a notification's patient whose birth date the
+# portal does not hold): in the session too, never in a URL.
+SESSION_SEARCH_BSN = "registry_search_bsn"
 
 
 @requires(Permission.MANAGE_CONSENT)
 @require_http_methods(["GET", "POST"])
 def search(request):
     form = PatientSearchForm(request.POST or None)
+    prefilled = request.session.pop(SESSION_SEARCH_BSN, "")
+    if prefilled and request.method == "GET":
+        form = PatientSearchForm(initial={"bsn": prefilled})
+        # The BSN is there: the cursor waits in the birth date.
+        form.fields["bsn"].widget.attrs.pop("autofocus", None)
+        form.fields["birth_date"].widget.attrs["autofocus"] = True
     not_found = False
     if request.method == "POST" and form.is_valid():
         bsn, birth_date = form.cleaned_data["bsn"], form.cleaned_data["birth_date"]
@@ -38,7 +57,15 @@ def search(request):
             request.session[SESSION_PATIENT] = [bsn, birth_date.isoformat()]
             return redirect("registry_patient")
         not_found = True
-    return render(request, "registry/search.html", {"form": form, "not_found": not_found})
+    return render(
+        request,
+        "registry/search.html",
+        {
+            "form": form,
+            "not_found": not_found,
+            "unread": notifications_unread(membership=request.membership),
+        },
+    )
 
 
 @requires(Permission.MANAGE_CONSENT)
@@ -70,4 +97,52 @@ def patient(request):
                 {"form": form, "decision": choice["decision"], "scope": Scope(choice["scope"])},
             )
     registry = registry_patient_open(membership=request.membership, bsn=bsn, birth_date=birth_date)
-    return render(request, "registry/patient.html", {"registry": registry, "form": form})
+    notifications = registry_patient_notifications_open(
+        membership=request.membership, practice=registry.patient.practice, bsn=bsn
+    )
+    return render(
+        request,
+        "registry/patient.html",
+        {"registry": registry, "form": form, "notifications": notifications},
+    )
+
+
+@requires(Permission.MANAGE_CONSENT)
+@require_GET
+def notifications(request):
+    found = registry_notifications_open(
+        membership=request.membership, number=request.GET.get("page")
+    )
+    return render(request, "registry/notifications.html", {"notifications": found})
+
+
+@requires(Permission.MANAGE_CONSENT)
+@require_POST
+def notification_mark_read(request, notification_id: int):
+    marked = registry_notification_mark_read(
+        membership=request.membership, notification_id=notification_id, now=timezone.now()
+    )
+    if marked is None:
+        raise Http404("no such notification")
+    messages.success(request, _("The notification is marked as read."))
+    if request.POST.get("next") == "patient":
+        return redirect("registry_patient")
+    return redirect("registry_notifications")
+
+
+@requires(Permission.MANAGE_CONSENT)
+@require_GET
+def notification_patient(request, notification_id: int):
+    """The patient page of a notification's patient: opened at once when the portal holds
+    their birth date (the page checks they are still the practice's patient); otherwise
+    the search, with the BSN filled in, asks the GP for it."""
+    patient = registry_notification_patient(
+        membership=request.membership, notification_id=notification_id
+    )
+    if patient is None:
+        raise Http404("no such notification")
+    if patient.birth_date is None:
+        request.session[SESSION_SEARCH_BSN] = patient.bsn
+        return redirect("registry_search")
+    request.session[SESSION_PATIENT] = [patient.bsn, patient.birth_date.isoformat()]
+    return redirect("registry_patient")
