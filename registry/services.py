@@ -74,7 +74,9 @@ def choice_register(
 # --- The GP's pages: only their own practice's patients --------------------------------------
 
 
-def _gp_actor(membership: Membership) -> Actor:
+def gp_actor(membership: Membership) -> Actor:
+    """The GP acting, for the ledger; PermissionDenied for a role that may not manage
+    consent. Every service of the GP's pages (here and registry.notifications) starts here."""
     if not membership_allows(membership, Permission.MANAGE_CONSENT):
         raise PermissionDenied(f"role {membership.role} may not manage consent")
     return Actor.for_membership(membership)
@@ -91,7 +93,7 @@ def registry_patient_find(
 ) -> OwnPatient | None:
     """The GP's search, logged like the triage search. Another practice's patient is
     answered as an unknown one (the page says nothing more); the ledger says which."""
-    actor = _gp_actor(membership)
+    actor = gp_actor(membership)
     patient = own_patient(membership=membership, bsn=bsn, birth_date=birth_date)
     events.registry_searched(
         actor=actor,
@@ -107,7 +109,7 @@ def registry_patient_open(
 ) -> PatientRegistry:
     """The patient's choices, their history and who consulted their summary: read, then
     logged; nothing is returned if the event cannot be written."""
-    actor = _gp_actor(membership)
+    actor = gp_actor(membership)
     registry = patient_registry(membership=membership, bsn=bsn, birth_date=birth_date)
     if registry is None:
         raise _not_own()
@@ -128,7 +130,7 @@ def registry_choice_register(
     note: str = "",
 ) -> ConsentRegistration:
     """The GP registers their patient's choice, with its effects (choice_register)."""
-    actor = _gp_actor(membership)
+    actor = gp_actor(membership)
     if own_patient(membership=membership, bsn=bsn, birth_date=birth_date) is None:
         raise _not_own()
     return choice_register(

@@ -17,8 +17,8 @@ from consent.models import Decision, Scope
 from portal.access import Permission, requires
 from portal.forms import PatientSearchForm
 from registry.forms import ChoiceForm
+from registry.notification_selectors import notifications_unread
 from registry.notifications import (
-    notifications_unread,
     registry_notification_mark_read,
     registry_notification_patient,
     registry_notifications_open,
@@ -97,9 +97,7 @@ def patient(request):
                 {"form": form, "decision": choice["decision"], "scope": Scope(choice["scope"])},
             )
     registry = registry_patient_open(membership=request.membership, bsn=bsn, birth_date=birth_date)
-    notifications = registry_patient_notifications_open(
-        membership=request.membership, practice=registry.patient.practice, bsn=bsn
-    )
+    notifications = registry_patient_notifications_open(membership=request.membership, bsn=bsn)
     return render(
         request,
         "registry/patient.html",
@@ -131,11 +129,16 @@ def notification_mark_read(request, notification_id: int):
 
 
 @requires(Permission.MANAGE_CONSENT)
-@require_GET
+@require_POST
 def notification_patient(request, notification_id: int):
     """The patient page of a notification's patient: opened at once when the portal holds
     their birth date (the page checks they are still the practice's patient); otherwise
-    the search, with the BSN filled in, asks the GP for it."""
+    the search, with the BSN filled in, asks the GP for it.
+
+    A POST (CSRF-checked): it changes the session, and another practice's notification
+    writes an access_denied event naming its patient under the GP's name. As a GET, a
+    link on any site could do either (SameSite=Lax cookies go with a top-level
+    navigation) and make the GP look like a prober."""
     patient = registry_notification_patient(
         membership=request.membership, notification_id=notification_id
     )

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from oversight.monitoring.scan import monitoring_scan
 from portal.models import User
 from registry.models import GpNotification
-from registry.notifications import why
+from registry.notification_selectors import why
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_registry import accounts, signed_in  # noqa: F401 - a fixture
 from tests.e2e.test_triage import CANNOT, SCREENS, answer, search
@@ -46,6 +46,7 @@ def test_the_gp_is_notified_of_an_emergency_access(
         heading = gettext("Notifications")
         reason = why(notification.reason, notification.consent_policy)
         unread = gettext("%(count)s unread") % {"count": 1}
+        mark_read = gettext("Mark as read")
 
     gp = signed_in(browser, live_server, "huisarts", gp_secret)
     gp.keyboard.press("Enter")  # the home page's focused link: the registry
@@ -63,14 +64,18 @@ def test_the_gp_is_notified_of_an_emergency_access(
     if os.environ.get("UPDATE_SCREENS"):
         gp.screenshot(path=SCREENS / "gp-notifications.png", full_page=True)
 
-    row.get_by_role("button").press("Enter")  # keyboard: mark as read
+    row.get_by_role("button", name=mark_read).press("Enter")  # keyboard: mark as read
     expect(gp.locator(f'[data-notification="{notification.pk}"]')).to_have_attribute(
         "data-read", "yes"
     )
     notification.refresh_from_db()
     assert notification.read_at is not None
-    # The BSN opens the patient's page, which lists the notification too.
-    gp.locator(f'[data-notification="{notification.pk}"]').get_by_role("link").click()
+    # The BSN, a button (a POST: it opens the patient in the session), opens the patient's
+    # page from the keyboard, which lists the notification too.
+    opens = gp.locator(f'[data-notification="{notification.pk}"]').get_by_role("button", name=BLANK)
+    opens.focus()
+    expect(opens).to_be_focused()
+    opens.press("Enter")
     expect(gp.get_by_test_id("current")).to_be_visible()
     expect(gp.get_by_test_id("notifications")).to_contain_text("HAP Stad")
     assert_accessible(gp)

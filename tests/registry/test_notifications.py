@@ -8,13 +8,16 @@ into locale/ later."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 import uuid
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from audit import events
 from audit.actors import Actor
@@ -23,7 +26,9 @@ from audit.models import AccessEvent, Action, ConsentBasis, EventType
 from oversight.monitoring.scan import monitoring_scan
 from portal.models import Organisation, Role
 from registry.models import GpNotification
-from summaries.models import Enrolment, GpPractice
+from registry.notification_selectors import notifications_page, patient_notifications
+from registry.notifications import registry_notifications_open, registry_patient_notifications_open
+from summaries.models import Enrolment, GpPractice, Summary
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 from tests.triage.fixtures import BIRTH, BLANK, CONSENTED
 
@@ -114,6 +119,12 @@ def rows(html: str) -> list[str]:
     return re.findall(r'data-notification="(\d+)"', html)
 
 
+def row_of(html: str, notification: GpNotification) -> str:
+    """One notification's row of the table."""
+    row = html[html.index(f'data-notification="{notification.pk}"') :]
+    return row[: row.index("</tr>")]
+
+
 def ledger(event_type=EventType.REGISTRY_VIEW, **filters) -> list[AccessEvent]:
     return list(AccessEvent.objects.filter(event_type=event_type, **filters).order_by("seq"))
 
@@ -130,7 +141,8 @@ def test_the_gp_sees_their_practices_notifications_unread_first_then_newest(clie
     emergency = emergency[: emergency.index("</tr>")]
     for shown in (
         "2 November 2026 10:05",  # Dutch time
-        f'href="/registratie/meldingen/{notified["emergency"].pk}/patient/">{BLANK}</a>',
+        f'action="/registratie/meldingen/{notified["emergency"].pk}/patient/"',
+        f'<button type="submit" class="link-button">{BLANK}</button>',
         "HAP Stad",
         "Sanne de Vries",
         "Triage",
@@ -198,7 +210,7 @@ def test_another_practices_notification_is_not_found_and_logged(client, gp, noti
     theirs = notified["elsewhere"]
     for response in (
         client.post(f"/registratie/meldingen/{theirs.pk}/gelezen/"),
-        client.get(f"/registratie/meldingen/{theirs.pk}/patient/"),
+        client.post(f"/registratie/meldingen/{theirs.pk}/patient/"),
     ):
         assert response.status_code == 404
     theirs.refresh_from_db()
@@ -215,6 +227,103 @@ def test_another_practices_notification_is_not_found_and_logged(client, gp, noti
     assert ledger(EventType.ACCESS_DENIED)[-1].patient_bsn == ""
 
 
+def test_opening_a_notifications_patient_takes_a_post(client, gp, notified):
+    """A GET changes nothing and logs nothing: a link on another site (SameSite=Lax cookies
+    go with a top-level navigation) can neither open a patient in the GP's session nor make
+    the GP look like a prober of another practice's patients."""
+    before = AccessEvent.objects.count()
+    for notification in (notified["elsewhere"], notified["emergency"]):
+        response = client.get(f"/registratie/meldingen/{notification.pk}/patient/")
+        assert response.status_code == 405
+    assert AccessEvent.objects.count() == before
+    assert "registry_patient" not in client.session
+    assert client.get("/registratie/patient/")["Location"] == "/registratie/"
+
+
+def test_opening_a_notifications_patient_needs_the_csrf_token(patients, notified):
+    browser = Client(enforce_csrf_checks=True)
+    gp_of(browser, patients.agb, "huisarts")
+    before = AccessEvent.objects.count()
+    for notification in (notified["elsewhere"], notified["emergency"]):
+        response = browser.post(f"/registratie/meldingen/{notification.pk}/patient/")
+        assert response.status_code == 403
+    assert AccessEvent.objects.count() == before
+    assert "registry_patient" not in browser.session
+    # From the GP's own list, with its token, it opens.
+    html = browser.get("/registratie/meldingen/").content.decode()
+    form = row_of(html, notified["emergency"])
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    response = browser.post(
+        f"/registratie/meldingen/{notified['emergency'].pk}/patient/",
+        {"csrfmiddlewaretoken": token},
+    )
+    assert response["Location"] == "/registratie/patient/"
+
+
+def test_a_patient_who_moved_on_is_listed_without_the_new_practices_name(
+    client, gp, notified, noord
+):
+    summary = Summary.objects.get(bsn=BLANK)
+    name = summary.sections["patient"]["name"]
+    assert name in row_of(client.get("/registratie/meldingen/").content.decode(), notified["later"])
+    # The patient moves to Noord, whose pull replaces their summary (one per BSN).
+    summary.practice = noord
+    summary.sections["patient"]["name"] = "Jan Visser-Noord"
+    summary.save()
+    html = client.get("/registratie/meldingen/").content.decode()
+    assert len(rows(html)) == 3  # still listed: the notifications are Zuid's
+    for notification in (notified["later"], notified["emergency"]):
+        shown = row_of(html, notification)
+        assert BLANK in shown
+        assert "Jan Visser-Noord" not in shown and name not in shown
+    assert name in row_of(html, notified["under_policy"])  # still Zuid's own summary
+
+
+def test_registry_patient_notifications_open_reads_the_gps_own_practice(
+    client, gp, notified, noord, patients
+):
+    noorderling = gp_of(client, noord.agb, "noorderling")
+    (theirs,) = registry_patient_notifications_open(membership=noorderling, bsn=ELSEWHERE)
+    assert theirs.id == notified["elsewhere"].pk
+    assert registry_patient_notifications_open(membership=noorderling, bsn=BLANK) == []
+    ours = registry_patient_notifications_open(membership=gp, bsn=BLANK)
+    assert [row.id for row in ours] == [notified["later"].pk, notified["emergency"].pk]
+    # The practice is the GP's, from their membership: a caller cannot name another.
+    with pytest.raises(TypeError):
+        registry_patient_notifications_open(membership=noorderling, practice=patients, bsn=BLANK)
+    assert [e.user_username for e in ledger(detail__page="notifications")] == [
+        "noorderling",
+        "huisarts",
+    ]
+
+
+def test_the_notification_selectors_read_and_log_nothing(gp, notified):
+    before = AccessEvent.objects.count()
+    page = notifications_page(membership=gp, number=1)
+    assert len(page.rows) == 3 and page.unread == 3
+    assert len(patient_notifications(membership=gp, bsn=BLANK)) == 2
+    assert AccessEvent.objects.count() == before
+    # The service shows the same and logs it.
+    assert registry_notifications_open(membership=gp, number=1).rows == page.rows
+    assert AccessEvent.objects.count() == before + 2
+
+
+def test_the_registry_modules_import_no_private_names():
+    """A rule (like the GP check, registry.services.gp_actor) that another module needs is
+    public; a private name imported elsewhere is a rule used behind its module's back."""
+    root = Path(settings.BASE_DIR) / "registry"
+    private = [
+        f"{path.relative_to(root.parent)}: {node.module}.{alias.name}"
+        for path in sorted(root.rglob("*.py"))
+        if "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
+
+
 def test_the_gp_of_the_other_practice_sees_only_theirs(client, notified, noord):
     gp_of(client, noord.agb, "noorderling")
     html = client.get("/registratie/meldingen/").content.decode()
@@ -223,7 +332,7 @@ def test_the_gp_of_the_other_practice_sees_only_theirs(client, notified, noord):
 
 
 def test_the_notification_opens_the_patients_page_with_their_notifications(client, gp, notified):
-    response = client.get(f"/registratie/meldingen/{notified['emergency'].pk}/patient/")
+    response = client.post(f"/registratie/meldingen/{notified['emergency'].pk}/patient/")
     assert response.status_code == 302 and response["Location"] == "/registratie/patient/"
     html = client.get("/registratie/patient/").content.decode()
     assert BLANK in html and BIRTH.strftime("%d-%m-%Y") in html
@@ -257,7 +366,7 @@ def test_a_patient_whose_birth_date_is_not_held_is_searched_with_the_bsn_filled_
     opened("999911168", ConsentBasis.EMERGENCY_ACCESS, MORNING)
     monitoring_scan(now=MORNING + dt.timedelta(hours=4))
     notification = GpNotification.objects.get(patient_bsn="999911168")
-    response = client.get(f"/registratie/meldingen/{notification.pk}/patient/")
+    response = client.post(f"/registratie/meldingen/{notification.pk}/patient/")
     assert response["Location"] == "/registratie/"
     html = client.get("/registratie/").content.decode()
     assert re.search(r'name="bsn" value="999911168"', html)
