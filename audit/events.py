@@ -432,7 +432,9 @@ def ledger_searched(
     """A supervisor's search of their organisation's ledger (oversight.ledger). `filters`:
     what was asked (username, bsn, from, to, event_type; the empty ones left out);
     `cursor`: where the page starts ({"occurred_at", "seq", "direction"}), None for the
-    newest. `patient_bsn`: the patient searched for, so their own log shows it."""
+    newest. One event per patient the page shows (or searched for), `patient_bsn`, so that
+    each patient's own log shows that a supervisor saw their data (NEN 7513); one without
+    a patient for a page that shows none."""
     return access_event_record(
         event_type=EventType.ADMIN_READ,
         action=Action.READ,
@@ -467,23 +469,24 @@ def alerts_read(
     alert_id: int | None = None,
     filters: dict[str, str] | None = None,
     shown: int = 0,
-    patients: list[str] | None = None,
+    patient_bsn: str = "",
 ) -> AccessEvent:
     """A supervisor read their organisation's misuse alerts (oversight.review): `page`
     "alerts" (the list: `filters` as asked, the empty ones left out; `shown`: rows on the
     page) or "alert" (one alert, `alert_id`; `shown`: the ledger events behind it on the
-    page, `patients`: their BSNs). Written before the page is shown: no page without it."""
+    page). An alert's page is one event per patient it shows, `patient_bsn`, so that each
+    patient's own log shows that a supervisor saw their data (NEN 7513). Written before
+    the page is shown: no page without it."""
     detail: dict[str, Any] = {"page": page, "shown": shown}
     if alert_id is not None:
         detail["alert"] = alert_id
     if filters:
         detail["filters"] = filters
-    if patients:
-        detail["patients"] = patients
     return access_event_record(
         event_type=EventType.ADMIN_READ,
         action=Action.READ,
         actor=actor,
+        patient_bsn=patient_bsn,
         purpose_of_use=Purpose.OPERATIONS,
         detail=detail,
     )

@@ -140,6 +140,13 @@ class AccessEvent(models.Model):
             # "All events of one user / organisation by time": supervisors.
             models.Index(fields=["user_username", "occurred_at"], name="audit_event_user_time"),
             models.Index(fields=["organisation_ura", "occurred_at"], name="audit_event_org_time"),
+            # "One organisation's events of one type by time": the supervisors' search by
+            # type (oversight.ledger), a page's worth of rows rather than all the
+            # organisation's events back to the first of that type.
+            models.Index(
+                fields=["organisation_ura", "event_type", "occurred_at"],
+                name="audit_event_org_type_time",
+            ),
             models.Index(fields=["occurred_at"], name="audit_event_time"),
         ]
 

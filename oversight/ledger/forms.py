@@ -20,6 +20,15 @@ SELECT = "utrecht-select utrecht-select--html-select"
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]  # the browser's date picker sends the first
 CHARTS_DAYS = 30  # the charts' default period: the last 30 days, today included
 CHARTS_MAX_DAYS = 366
+# The dates a search or the charts may name: the ledger holds nothing before the portal
+# existed, nor far ahead; a date out of these bounds is an error at its field (the
+# period's arithmetic would overflow at the calendar's ends).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+DAYS_AHEAD = 366
+
+
+def latest_date() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=DAYS_AHEAD)
 
 
 def _date(label: str) -> forms.DateField:
@@ -43,6 +52,23 @@ class _Named(forms.Form):
                 field.error_messages["invalid"] = gettext(
                     "“%(field)s” is not a date (dd-mm-yyyy)."
                 ) % {"field": field.label}
+
+    def clean(self):
+        data = super().clean()
+        latest = latest_date()
+        for name, field in self.fields.items():
+            day = data.get(name)
+            if isinstance(field, forms.DateField) and day and not EARLIEST_DATE <= day <= latest:
+                self.add_error(
+                    name,
+                    gettext("“%(field)s” must be a date from %(first)s to %(last)s.")
+                    % {
+                        "field": field.label,
+                        "first": f"{EARLIEST_DATE:%d-%m-%Y}",
+                        "last": f"{latest:%d-%m-%Y}",
+                    },
+                )
+        return data
 
     def full_clean(self):
         super().full_clean()

@@ -3,11 +3,22 @@ the day and hour counts behind the charts.
 
 Always one organisation (its URA): the caller (oversight.ledger.services) passes the acting
 supervisor's own. The ledger holds tens of millions of events, so the search pages by keyset
-(occurred_at, seq) — never OFFSET, never a COUNT of the result — and reads at most one page
-and one row through an index range (time, patient, user, organisation): about as much at 10M
-events as at 1M. The filters by user and by event type need indexes that start with the
-organisation, (organisation_ura, user_username | event_type, occurred_at, seq), to stay at one
-page's worth of rows; without them such a search reads far more of the ledger.
+(occurred_at, seq) — never OFFSET, never a COUNT of the result — and reads each page through
+an index range that ends with occurred_at (audit.models.AccessEvent), newest first, the ties
+sorted by seq:
+
+- no filter, or a period only: audit_event_org_time (organisation_ura, occurred_at) — one
+  page's worth of rows, as much at 10M events as at 1M;
+- an event type (soort): audit_event_org_type_time (organisation_ura, event_type,
+  occurred_at) — one page's worth of rows too, however rare the type;
+- a patient (bsn): audit_event_patient_time (patient_bsn, occurred_at), the organisation a
+  filter on its rows — reads the patient's events in the period, all organisations';
+- a user (gebruiker): audit_event_user_time (user_username, occurred_at), the organisation a
+  filter on its rows — reads the user's events in the period.
+
+The last two grow with that patient's or user's history, not with the ledger
+(docs/performance.md). The charts count one period of the organisation through
+audit_event_org_time.
 """
 
 from __future__ import annotations

@@ -11,11 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import MisuseAlert
 from oversight.models import AlertReview
 from oversight.review.selectors import AlertState
+from oversight.review.services import JUSTIFICATION_MAX, JUSTIFICATION_MIN
 
 SELECT = forms.Select(attrs={"class": "utrecht-select utrecht-select--html-select"})
-# Long enough to say what was checked and found; the ledger keeps it.
-JUSTIFICATION_MIN = 10
-JUSTIFICATION_MAX = 2000
 
 
 class AlertFilterForm(forms.Form):

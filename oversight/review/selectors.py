@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,7 @@ from audit.models import ConsentBasis, EventType, MisuseAlert, Outcome
 from oversight.models import AlertReview
 from oversight.monitoring.registry import alert_explanation
 from portal.models import Membership, Role
+from portal.templatetags.triage import day_month_time
 
 # Rows per page of the list; ledger events shown on an alert's page (the newest; the
 # access log has them all).
@@ -95,6 +97,9 @@ class AlertDetail:
     events: list[EventRow]  # the newest EVENTS_SHOWN, newest first
     events_total: int
     reviews: list[ReviewRow]  # oldest first
+    # Why the reader may not review this alert ("" when they may): the page says so
+    # instead of offering the form (alert_review_refusal, which the service applies too).
+    review_refused: str = ""
 
     @property
     def patients(self) -> list[str]:
@@ -117,6 +122,30 @@ def organisation_alerts(membership: Membership) -> models.QuerySet[MisuseAlert]:
 def alert_of_organisation(*, membership: Membership, alert_id: int) -> MisuseAlert | None:
     """One alert if it is the membership's organisation's; None for any other id."""
     return organisation_alerts(membership).filter(pk=alert_id).first()
+
+
+def alert_review_refusal(alert: MisuseAlert, reviewer_username: str) -> str:
+    """Why `reviewer_username` may not take a review step on `alert`, in the reader's
+    language; "" when they may. Nobody reviews an alert about their own actions (its user,
+    or the account it names, as a role granted), and the second look at an escalated alert
+    is by someone else than who escalated it: the one who escalated may neither acknowledge
+    it nor escalate it again (escalating twice is no second look either)."""
+    detail = alert.detail if isinstance(alert.detail, dict) else {}
+    about = {alert.username, str(detail.get("username") or "")} - {""}
+    if reviewer_username in about:
+        return _(
+            "This alert is about your own actions: another supervisor of your "
+            "organisation reviews it."
+        )
+    escalated_by_reviewer = alert.reviews.filter(
+        step=AlertReview.Step.ESCALATED, reviewer_username=reviewer_username
+    ).exists()
+    if escalated_by_reviewer:
+        return _(
+            "You escalated this alert: the second review is by another supervisor of "
+            "your organisation."
+        )
+    return ""
 
 
 def alert_closed_by(alert: MisuseAlert) -> str:
@@ -208,6 +237,7 @@ def alert_detail(*, membership: Membership, alert_id: int) -> AlertDetail | None
         )[:EVENTS_SHOWN]
     ]
     steps = dict(AlertReview.Step.choices)
+    refused = "" if alert.reviewed else alert_review_refusal(alert, membership.user.username)
     return AlertDetail(
         alert=alert,
         kind_label=alert.get_kind_display(),
@@ -226,6 +256,7 @@ def alert_detail(*, membership: Membership, alert_id: int) -> AlertDetail | None
             )
             for review in alert.reviews.order_by("reviewed_at", "id")
         ],
+        review_refused=refused,
     )
 
 
@@ -264,7 +295,12 @@ FACT_LABELS: dict[str, Any] = {
     "organisation_ura": gettext_lazy("Organisation URA"),
     "organisation_agb": gettext_lazy("Organisation AGB"),
     "patients": gettext_lazy("Patients (BSN)"),
+    "window_minutes": gettext_lazy("Window before and after a view (minutes)"),
+    "judged_from": gettext_lazy("Views judged from"),
+    "judged_until": gettext_lazy("Views judged until"),
 }
+# Moments, written by the rules as ISO 8601 in UTC; shown in Dutch time as the page does.
+_MOMENTS = frozenset({"judged_from", "judged_until"})
 # Internal references that mean nothing to a reader.
 _LEFT_OUT = frozenset({"membership"})
 _MATCHED = {"surname": gettext_lazy("surname"), "postal_code": gettext_lazy("postal code")}
@@ -293,7 +329,21 @@ def _value(key: str, value: Any) -> str:
         return str(dict(Role.choices).get(value, value))
     if key == "patients" and isinstance(value, list):
         return ", ".join(_patient(item) for item in value)
+    if key in _MOMENTS and isinstance(value, str):
+        return _moment(value)
     return _plain(value)
+
+
+def _moment(value: str) -> str:
+    """ "2026-11-02T23:30:00+00:00" → "3 november 2026 00:30": in Dutch time, as
+    the page's other times; a value that is no moment is shown as it is."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=dt.UTC)
+    return day_month_time(moment)
 
 
 def _plain(value: Any) -> str:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from oversight.models import AlertReview
 from oversight.review import services
 from oversight.review.forms import AlertFilterForm, AlertReviewForm
-from oversight.review.selectors import alert_closed_by, alert_of_organisation
 from portal.access import Permission, deny, requires
 
 
@@ -38,7 +37,13 @@ def alert_list(request):
     )
 
 
-def _detail(request, alert_id: int, form: AlertReviewForm, closed_by: str | None = None):
+def _detail(
+    request,
+    alert_id: int,
+    form: AlertReviewForm,
+    closed_by: str | None = None,
+    refused: bool = False,
+):
     try:
         detail = services.alert_open(membership=request.membership, alert_id=alert_id)
     except services.AlertNotFound:
@@ -46,7 +51,13 @@ def _detail(request, alert_id: int, form: AlertReviewForm, closed_by: str | None
     return render(
         request,
         "oversight/review/alert.html",
-        {"detail": detail, "alert": detail.alert, "form": form.focus(), "closed_by": closed_by},
+        {
+            "detail": detail,
+            "alert": detail.alert,
+            "form": form.focus(),
+            "closed_by": closed_by,
+            "refused": refused,
+        },
     )
 
 
@@ -58,20 +69,14 @@ def alert_detail(request, pk: int):
     form = AlertReviewForm(request.POST or None)
     if request.method != "POST" or not form.is_valid() or "change" in request.POST:
         return _detail(request, pk, form)
-    if "confirm" not in request.POST:
-        # The confirmation names only the alert's kind and user, which the alert's page
-        # (logged as read) showed a moment ago: it is a step of the review, not a read.
-        alert = alert_of_organisation(membership=request.membership, alert_id=pk)
-        if alert is None:
-            raise _not_found(request, pk)
-        if alert.reviewed:
-            return _detail(request, pk, form, closed_by=alert_closed_by(alert))
-        return render(
-            request,
-            "oversight/review/alert_confirm.html",
-            {"alert": alert, "form": form, "step": form.chosen_step},
-        )
     try:
+        if "confirm" not in request.POST:
+            alert = services.alert_review_check(membership=request.membership, alert_id=pk)
+            return render(
+                request,
+                "oversight/review/alert_confirm.html",
+                {"alert": alert, "form": form, "step": form.chosen_step},
+            )
         services.alert_review(
             membership=request.membership,
             alert_id=pk,
@@ -83,6 +88,9 @@ def alert_detail(request, pk: int):
         raise _not_found(request, pk) from None
     except services.AlertClosed as closed:
         return _detail(request, pk, form, closed_by=closed.closed_by)
+    except services.ReviewRefused:
+        # The alert's page says why (its detail carries the same refusal), without the form.
+        return _detail(request, pk, form, refused=True)
     if form.chosen_step == AlertReview.Step.ACKNOWLEDGED:
         messages.success(request, _("The alert is closed. A new hit opens a new alert."))
     else:

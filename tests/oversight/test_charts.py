@@ -176,6 +176,20 @@ def test_a_wrong_period_names_the_field_and_shows_nothing(client):
     assert "data:image/svg+xml" not in page
     page = client.get(URL, {"van": "2024-01-01", "tot": "2026-11-01"}).content.decode()
     assert "Choose a period of at most 366 days." in page
+    # Dates at the calendar's ends: a field error, not an error page.
+    for query, errors in (
+        ({"van": "01-12-9999", "tot": "31-12-9999"}, ["van", "tot"]),
+        ({"tot": "05-01-0001"}, ["tot"]),  # "van" would be 30 days before year 1
+        ({"van": "31-12-1999"}, ["van"]),
+    ):
+        response = client.get(URL, query)
+        assert response.status_code == 200
+        page = response.content.decode()
+        labels = {"van": "From (date)", "tot": "To (date, included)"}
+        for name in errors:
+            assert f"“{labels[name]}” must be a date from 01-01-2000 to " in page, query
+            assert f'href="#id_{name}"' in page
+        assert "data:image/svg+xml" not in page
     assert reads() == []
 
 

@@ -17,13 +17,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from audit import events
 from audit.actors import Actor
 from audit.context import RequestContext, reset_current, set_current
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Purpose
-from oversight.ledger.selectors import Cursor, ledger_page
+from oversight.ledger.selectors import Cursor, LedgerQuery, ledger_page
+from oversight.ledger.services import ledger_charts, ledger_search
 from portal.models import Organisation, Role
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 
@@ -234,11 +236,25 @@ def test_a_bsn_that_fails_the_11_test_is_a_field_error_and_nothing_is_searched(c
 
 
 def test_a_period_that_ends_before_it_starts_names_the_fields(client, supervisor):
+    view(actor("sanne"), BSN_A, START)
     response = client.get(URL, {"van": "2026-11-05", "tot": "2026-11-04"})
     page = response.content.decode()
     assert "“To (date, included)” is before “From (date)”" in page
     assert 'href="#id_tot"' in page
     assert "“From (date)” is not a date" in client.get(URL, {"van": "gisteren"}).content.decode()
+    # Dates at the calendar's ends (the day after 31-12-9999 does not exist): a field
+    # error, not an error page.
+    for name, label, value in (
+        ("tot", "To (date, included)", "31-12-9999"),
+        ("van", "From (date)", "01-01-0001"),
+        ("van", "From (date)", "1999-12-31"),
+    ):
+        response = client.get(URL, {name: value})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"“{label}” must be a date from 01-01-2000 to " in page, value
+        assert f'href="#id_{name}"' in page
+        assert seqs(response) == []
     assert reads() == []
 
 
@@ -247,26 +263,30 @@ def test_every_search_is_itself_a_ledger_event_with_its_filters(client, supervis
     for i in range(55):
         view(sanne, BSN_A, START + dt.timedelta(seconds=i))
 
-    first = client.get(URL)
-    (read,) = reads()
-    assert (read.action, read.purpose_of_use, read.user_username, read.organisation_ura) == (
-        Action.READ,
-        Purpose.OPERATIONS,
-        "toezicht",
-        OWN_URA,
-    )
-    assert read.patient_bsn == ""
-    assert read.detail == {"page": "ledger", "filters": {}, "page_size": 50, "cursor": None}
+    view(sanne, BSN_B, START + dt.timedelta(seconds=56))  # the newest: on the first page
 
-    client.get(URL + link(first, "next"))
-    client.get(
-        URL,
-        {"gebruiker": "sanne", "bsn": BSN_A, "van": "2026-11-01", "tot": "2026-11-30", "soort": ""},
-    )
-    _first, paged, for_patient = reads()
+    first = client.get(URL)
+    # One event per patient the page shows: each patient's own log shows who looked.
+    shown = reads()
+    assert sorted(read.patient_bsn for read in shown) == sorted([BSN_A, BSN_B])
+    for read in shown:
+        assert (read.action, read.purpose_of_use, read.user_username, read.organisation_ura) == (
+            Action.READ,
+            Purpose.OPERATIONS,
+            "toezicht",
+            OWN_URA,
+        )
+        assert read.detail == {"page": "ledger", "filters": {}, "page_size": 50, "cursor": None}
+
+    client.get(URL + link(first, "next"))  # only BSN_A's views on page 2
+    (paged,) = reads()[2:]
+    assert paged.patient_bsn == BSN_A
     assert paged.detail["cursor"]["direction"] == "older"
     assert paged.detail["cursor"]["seq"] == seqs(first)[-1]
-    # A search for one patient names the patient: their own log shows who looked.
+
+    filters = {"gebruiker": "sanne", "van": "2026-11-01", "tot": "2026-11-30", "soort": ""}
+    client.get(URL, {**filters, "bsn": BSN_A})
+    (for_patient,) = reads()[3:]
     assert for_patient.patient_bsn == BSN_A
     assert for_patient.detail["filters"] == {
         "username": "sanne",
@@ -274,6 +294,26 @@ def test_every_search_is_itself_a_ledger_event_with_its_filters(client, supervis
         "from": "2026-11-01",
         "to": "2026-11-30",
     }
+    # A search that shows nobody is logged too, with its filters; one that finds nobody
+    # for a patient still names the patient.
+    client.get(URL, {"gebruiker": "nobody"})
+    client.get(URL, {"gebruiker": "nobody", "bsn": BSN_B})
+    nobody, nobody_for_patient = reads()[4:]
+    assert (nobody.patient_bsn, nobody.detail["filters"]) == ("", {"username": "nobody"})
+    assert nobody_for_patient.patient_bsn == BSN_B
+    assert nobody_for_patient.detail["filters"] == {"username": "nobody", "bsn": BSN_B}
+
+
+def test_the_ledger_services_refuse_a_nurse(db):
+    """Whatever calls them (a page, a task, a shell): deny by default, in the service."""
+    hap = OrganisationFactory(kind=Organisation.Kind.HAP, ura=OWN_URA)
+    nurse = MembershipFactory(organisation=hap, role=Role.TRIAGE)
+    view(actor("sanne"), BSN_A, START)
+    with pytest.raises(PermissionDenied):
+        ledger_search(membership=nurse, query=LedgerQuery())
+    with pytest.raises(PermissionDenied):
+        ledger_charts(membership=nurse, first=START.date(), last=START.date())
+    assert reads() == []
 
 
 @pytest.mark.parametrize("role", [Role.GP, Role.TRIAGE, Role.DOCTOR])

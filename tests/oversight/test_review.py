@@ -10,8 +10,10 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 
 from audit import events
 from audit.actors import Actor
@@ -19,7 +21,15 @@ from audit.alerts import misuse_alert_raise
 from audit.models import AccessEvent, Action, EventType, MisuseAlert, Purpose
 from oversight.models import AlertReview
 from oversight.review.selectors import alert_facts
-from oversight.review.services import AlertClosed, alert_review
+from oversight.review.services import (
+    JUSTIFICATION_MAX,
+    AlertClosed,
+    ReviewRefused,
+    alert_list_open,
+    alert_open,
+    alert_review,
+    alert_review_check,
+)
 from portal.models import Organisation, Role
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 from tests.triage.fixtures import BLANK, CONSENTED, REFUSED
@@ -72,6 +82,19 @@ def supervisor(client, hap_a):
         uzi_role_code="00.000",
     )
     return signed_in(client, membership)
+
+
+@pytest.fixture
+def colleague(hap_a):
+    """A second supervisor of the same HAP."""
+    return MembershipFactory(
+        user__username="collega",
+        user__first_name="Karel",
+        user__last_name="Collega",
+        organisation=hap_a,
+        role=Role.SUPERVISOR,
+        uzi_role_code="00.000",
+    )
 
 
 def emergency_alert(membership, bsn: str = BLANK) -> MisuseAlert:
@@ -292,7 +315,9 @@ def test_a_hit_after_acknowledging_opens_a_new_alert(client, supervisor, nurse_a
     assert listed(client.get("/toezicht/")) == [(second.pk, "open"), (first.pk, "closed")]
 
 
-def test_escalating_keeps_the_alert_open_until_it_is_acknowledged(client, supervisor, nurse_a):
+def test_escalating_keeps_the_alert_open_until_it_is_acknowledged(
+    client, supervisor, colleague, nurse_a
+):
     alert = emergency_alert(nurse_a)
     confirmation = review(client, alert, step="escalated").content.decode()
     assert "The alert stays open for a second review." in confirmation
@@ -303,9 +328,12 @@ def test_escalating_keeps_the_alert_open_until_it_is_acknowledged(client, superv
     assert listed(client.get("/toezicht/?status=escalated")) == [(alert.pk, "escalated")]
     assert listed(client.get("/toezicht/?status=open")) == []
     page = client.get(url(alert)).content.decode()
-    assert 'data-state="escalated"' in page and 'name="justification"' in page
-    # The second look: acknowledging closes it.
-    review(client, alert, justification="Second look: in care, as the nurse said.", confirm="1")
+    assert 'data-state="escalated"' in page
+    # The second look, by a colleague (their page offers the form): acknowledging closes it.
+    second = Client()
+    signed_in(second, colleague)
+    assert 'name="justification"' in second.get(url(alert)).content.decode()
+    review(second, alert, justification="Second look: in care, as the nurse said.", confirm="1")
     alert.refresh_from_db()
     assert alert.reviewed
     assert list(AlertReview.objects.values_list("step", flat=True)) == ["escalated", "acknowledged"]
@@ -321,6 +349,7 @@ def test_escalating_keeps_the_alert_open_until_it_is_acknowledged(client, superv
         ("", "Fill in “Justification”"),
         ("   ", "Fill in “Justification”"),
         ("too short", "“Justification” needs at least 10 characters."),
+        ("x" * 2001, "“Justification” may hold at most 2000 characters."),
     ],
 )
 @pytest.mark.parametrize("confirm", [False, True])
@@ -345,18 +374,12 @@ def test_a_missing_or_short_justification_is_refused_at_the_field(
     assert list(new.values_list("event_type", "detail__alert")) == [("admin_read", alert.pk)]
 
 
-def test_reviewing_a_closed_alert_says_so_and_writes_nothing(client, supervisor, nurse_a):
+def test_reviewing_a_closed_alert_says_so_and_writes_nothing(
+    client, supervisor, colleague, nurse_a
+):
     alert = emergency_alert(nurse_a)
     confirmation = review(client, alert)  # the page is open; meanwhile a colleague closes it
     assert confirmation.status_code == 200
-    colleague = MembershipFactory(
-        user__username="collega",
-        user__first_name="Karel",
-        user__last_name="Collega",
-        organisation=supervisor.organisation,
-        role=Role.SUPERVISOR,
-        uzi_role_code="00.000",
-    )
     alert_review(
         membership=colleague,
         alert_id=alert.pk,
@@ -379,6 +402,139 @@ def test_reviewing_a_closed_alert_says_so_and_writes_nothing(client, supervisor,
             justification=JUSTIFICATION,
             now=timezone.now(),
         )
+
+
+# --- Nobody reviews their own actions ------------------------------------------------------------
+
+OWN_ACTIONS = "This alert is about your own actions: another supervisor of your organisation"
+OWN_ESCALATION = "You escalated this alert: the second review is by another supervisor"
+
+
+def assert_nothing_reviewed(alert: MisuseAlert) -> None:
+    assert not AlertReview.objects.filter(alert=alert).exists()
+    assert not reviewed_events().filter(detail__alert=alert.pk).exists()
+    alert.refresh_from_db()
+    assert not alert.reviewed
+
+
+@pytest.mark.parametrize("named", ["as_its_user", "in_its_facts"])
+def test_alert_review_refuses_an_alert_about_the_reviewer(
+    client, supervisor, colleague, nurse_a, named
+):
+    """The supervisor's own searches (its user), or a role granted to the supervisor's
+    account (the account its facts name): the supervisor may not review it, a colleague
+    may."""
+    if named == "as_its_user":
+        about, detail = Actor.for_membership(supervisor), {"limit": 30}
+    else:
+        about, detail = Actor.for_membership(nurse_a), {"username": "toezicht", "role": "triage"}
+    alert = misuse_alert_raise(
+        kind=Kind.SEARCH_VOLUME, actor=about, detail=detail, now=timezone.now()
+    )
+    page = client.get(url(alert)).content.decode()
+    assert OWN_ACTIONS in page
+    assert 'name="justification"' not in page and 'name="step"' not in page
+    for step in AlertReview.Step:
+        for extra in ({}, {"confirm": "1"}):  # the confirmation, and the step itself
+            response = review(client, alert, step=step.value, **extra)
+            assert response.status_code == 200
+            page = response.content.decode()
+            assert OWN_ACTIONS in page and "Your review was not saved." in page
+            assert 'data-reason="review-refused"' in page and 'name="justification"' not in page
+        with pytest.raises(ReviewRefused, match="about your own actions"):
+            alert_review(
+                membership=supervisor,
+                alert_id=alert.pk,
+                step=step,
+                justification=JUSTIFICATION,
+                now=timezone.now(),
+            )
+    assert_nothing_reviewed(alert)
+    # A colleague reviews it.
+    alert_review(
+        membership=colleague,
+        alert_id=alert.pk,
+        step=AlertReview.Step.ACKNOWLEDGED,
+        justification=JUSTIFICATION,
+        now=timezone.now(),
+    )
+    alert.refresh_from_db()
+    assert alert.reviewed
+
+
+def test_alert_review_refuses_acknowledging_an_alert_the_reviewer_escalated(
+    client, supervisor, colleague, nurse_a
+):
+    alert = emergency_alert(nurse_a)
+    assert review(client, alert, step="escalated", confirm="1").status_code == 302
+    page = client.get(url(alert)).content.decode()
+    assert OWN_ESCALATION in page and 'name="justification"' not in page
+    for extra in ({}, {"confirm": "1"}):
+        response = review(client, alert, step="acknowledged", **extra)
+        assert response.status_code == 200
+        assert OWN_ESCALATION in response.content.decode()
+    with pytest.raises(ReviewRefused, match="You escalated this alert"):
+        alert_review(
+            membership=supervisor,
+            alert_id=alert.pk,
+            step=AlertReview.Step.ACKNOWLEDGED,
+            justification=JUSTIFICATION,
+            now=timezone.now(),
+        )
+    # Only the escalation was written; the alert stays open for the second look.
+    assert list(AlertReview.objects.values_list("step", "reviewer_username")) == [
+        ("escalated", "toezicht")
+    ]
+    assert list(reviewed_events().values_list("detail__step", flat=True)) == ["escalated"]
+    alert.refresh_from_db()
+    assert not alert.reviewed
+    alert_review(
+        membership=colleague,
+        alert_id=alert.pk,
+        step=AlertReview.Step.ACKNOWLEDGED,
+        justification="Second look: in care, as the nurse said.",
+        now=timezone.now(),
+    )
+    alert.refresh_from_db()
+    assert alert.reviewed
+
+
+@pytest.mark.parametrize("justification", ["too short", "x" * (JUSTIFICATION_MAX + 1)])
+def test_alert_review_refuses_a_justification_out_of_bounds_from_any_caller(
+    supervisor, nurse_a, justification
+):
+    alert = emergency_alert(nurse_a)
+    with pytest.raises(ValueError, match="justification of 10 to 2000 characters"):
+        alert_review(
+            membership=supervisor,
+            alert_id=alert.pk,
+            step=AlertReview.Step.ACKNOWLEDGED,
+            justification=justification,
+            now=timezone.now(),
+        )
+    assert_nothing_reviewed(alert)
+
+
+def test_the_review_services_refuse_a_nurse(nurse_a):
+    """Whatever calls them (a page, a task, a shell): deny by default, in the service."""
+    alert = emergency_alert(nurse_a)
+    calls = [
+        lambda: alert_list_open(membership=nurse_a),
+        lambda: alert_open(membership=nurse_a, alert_id=alert.pk),
+        lambda: alert_review_check(membership=nurse_a, alert_id=alert.pk),
+        lambda: alert_review(
+            membership=nurse_a,
+            alert_id=alert.pk,
+            step=AlertReview.Step.ACKNOWLEDGED,
+            justification=JUSTIFICATION,
+            now=timezone.now(),
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert not reads().exists()
+    assert_nothing_reviewed(alert)
 
 
 def _failing(table: str = "audit_accessevent", when: str = "true"):
@@ -417,10 +573,11 @@ def test_a_review_that_fails_half_way_writes_nothing(client, supervisor, nurse_a
 
 def test_reading_the_list_and_an_alert_writes_admin_read_events(client, supervisor, nurse_a):
     alert = emergency_alert(nurse_a)
+    assert emergency_alert(nurse_a, bsn=CONSENTED) == alert  # a second hit, another patient
     client.get("/toezicht/?status=open&soort=emergency_access")
     client.get(url(alert))
-    listing, detail = reads()
-    for event in (listing, detail):
+    listing, *details = reads()
+    for event in (listing, *details):
         assert (event.user_username, event.organisation_ura, event.action) == (
             "toezicht",
             supervisor.organisation.ura,
@@ -433,7 +590,12 @@ def test_reading_the_list_and_an_alert_writes_admin_read_events(client, supervis
         "shown": 1,
         "filters": {"state": "open", "kind": "emergency_access"},
     }
-    assert detail.detail == {"page": "alert", "alert": alert.pk, "shown": 1, "patients": [BLANK]}
+    assert listing.patient_bsn == ""
+    # The alert's page: one event per patient it shows, so that each patient's own log
+    # shows that a supervisor saw their data.
+    assert sorted(event.patient_bsn for event in details) == sorted([BLANK, CONSENTED])
+    for event in details:
+        assert event.detail == {"page": "alert", "alert": alert.pk, "shown": 2}
 
 
 def test_a_page_whose_read_event_fails_is_not_shown(client, supervisor, nurse_a):
@@ -478,6 +640,24 @@ def test_the_facts_are_put_in_words():
         ("Days worked in the learning period", "12"),
         ("Patients (BSN)", f"{CONSENTED} (surname, postal code)"),
     ]
+    # Reconciliation: the window, and the period judged in Dutch time (stored in UTC).
+    with translation.override("en"):
+        facts = alert_facts(
+            {
+                "views": 2,
+                "patients": [CONSENTED],
+                "window_minutes": 720,
+                "judged_from": "2026-11-02T23:30:00+00:00",
+                "judged_until": "2026-07-03T11:05:00+00:00",
+            }
+        )
+        assert [(f.label, f.value) for f in facts] == [
+            ("Summaries viewed", "2"),
+            ("Patients (BSN)", CONSENTED),
+            ("Window before and after a view (minutes)", "720"),
+            ("Views judged from", "3 November 2026 00:30"),  # winter time: UTC+1
+            ("Views judged until", "3 July 2026 13:05"),  # summer time: UTC+2
+        ]
 
 
 # --- Who may -----------------------------------------------------------------------------------
