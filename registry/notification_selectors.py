@@ -136,7 +136,14 @@ def notifications_page(*, membership: Membership, number: int | str | None) -> N
 
 def patient_notifications(*, membership: Membership, bsn: str) -> list[NotificationRow]:
     """The practice's notifications about one patient, newest first."""
-    practice = practice_of(membership)
+    return practice_patient_notifications(practice=practice_of(membership), bsn=bsn)
+
+
+def practice_patient_notifications(
+    *, practice: GpPractice | None, bsn: str
+) -> list[NotificationRow]:
+    """The same, for a practice the caller has already found from the GP's membership (the
+    patient page's service has, in the read of the patient)."""
     found = _of_practice(practice).filter(patient_bsn=bsn).order_by("-occurred_at")
     return _rows(practice, list(found))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -30,8 +31,10 @@ from registry.notification_selectors import (
     notified_patient,
     patient_notifications,
     practice_notifications,
+    practice_patient_notifications,
 )
-from registry.services import gp_actor
+from registry.selectors import PatientRegistry
+from registry.services import gp_actor, registry_patient_open
 
 
 def _log_read(actor: Actor, rows: list[NotificationRow]) -> None:
@@ -68,6 +71,30 @@ def registry_patient_notifications_open(
     rows = patient_notifications(membership=membership, bsn=bsn)
     _log_read(actor, rows)
     return rows
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """What the GP's patient page shows: the patient's choices, history and consultations,
+    and the practice's notifications about them."""
+
+    registry: PatientRegistry
+    notifications: list[NotificationRow]
+
+
+@transaction.atomic
+def registry_patient_page_open(
+    *, membership: Membership, bsn: str, birth_date: dt.date
+) -> PatientPage:
+    """The GP's patient page in one transaction: registry_patient_open (the patient found
+    among the membership's own practice's, registry_viewed logged) and that practice's
+    notifications about the patient (logged per patient). Nothing is returned if an event
+    cannot be written. One transaction and the practice of the patient's read, instead of
+    a second transaction that finds the practice again: the page is the GP's busiest."""
+    registry = registry_patient_open(membership=membership, bsn=bsn, birth_date=birth_date)
+    rows = practice_patient_notifications(practice=registry.patient.practice, bsn=bsn)
+    _log_read(gp_actor(membership), rows)
+    return PatientPage(registry=registry, notifications=rows)
 
 
 def _not_the_practices(actor: Actor, notification_id: int) -> None:

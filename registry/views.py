@@ -22,12 +22,11 @@ from registry.notifications import (
     registry_notification_mark_read,
     registry_notification_patient,
     registry_notifications_open,
-    registry_patient_notifications_open,
+    registry_patient_page_open,
 )
 from registry.services import (
     registry_choice_register,
     registry_patient_find,
-    registry_patient_open,
 )
 
 # The patient the GP has open: one at a time, kept in the session (never in a URL).
@@ -96,12 +95,11 @@ def patient(request):
                 "registry/confirm.html",
                 {"form": form, "decision": choice["decision"], "scope": Scope(choice["scope"])},
             )
-    registry = registry_patient_open(membership=request.membership, bsn=bsn, birth_date=birth_date)
-    notifications = registry_patient_notifications_open(membership=request.membership, bsn=bsn)
+    page = registry_patient_page_open(membership=request.membership, bsn=bsn, birth_date=birth_date)
     return render(
         request,
         "registry/patient.html",
-        {"registry": registry, "form": form, "notifications": notifications},
+        {"registry": page.registry, "form": form, "notifications": page.notifications},
     )
 
 
