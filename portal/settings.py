@@ -458,6 +458,9 @@ RECONCILIATION_MAX_FILE_BYTES = int(
 )
 RECONCILIATION_MAX_ROWS = int(os.environ.get("RECONCILIATION_MAX_ROWS", "100000"))
 RECONCILIATION_API_MAX_CONTACTS = int(os.environ.get("RECONCILIATION_API_MAX_CONTACTS", "5000"))
+# A contact more than this many days before the upload is refused (a mistyped date would
+# stretch the judged period back to it): a month's file, uploaded up to two weeks late, fits.
+RECONCILIATION_MAX_AGE_DAYS = int(os.environ.get("RECONCILIATION_MAX_AGE_DAYS", "45"))
 # Errors listed per refused file or call; the rest are counted.
 RECONCILIATION_MAX_ERRORS = 100
 # Calls of POST /api/v1/contacts per organisation (DRF's rate format).

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
@@ -20,21 +21,37 @@ from audit import events
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
 from audit.models import AccessEvent, EventType, MisuseAlert, Outcome
+from oversight.access import supervisor_actor
 from oversight.models import ContactRegistration, ContactUpload
 from oversight.reconciliation.parsing import Contact, contacts_from_csv
 from portal.models import Membership, Organisation
 
 logger = logging.getLogger(__name__)
 
-# A number of its own for reconciliation's advisory lock (pg_advisory_xact_lock(key, org)).
+# Numbers of their own for reconciliation's advisory locks (pg_advisory_xact_lock(key, org)):
+# one run per organisation at a time, and one upload.
 _LOCK_KEY = 15_002
+_UPLOAD_LOCK_KEY = 15_003
+# Only the organisations whose staff view summaries have contacts to reconcile.
+UPLOADING_KINDS = frozenset({Organisation.Kind.HAP, Organisation.Kind.SEH})
 # The patients an alert's detail names at most (as the monitoring rules do).
 _PATIENTS_IN_DETAIL = 20
 
 
-def contacts_file_upload(*, membership: Membership, filename: str, data: bytes) -> ContactUpload:
-    """A supervisor's file (CSV, docs/reconciliation.md) for their own organisation: parsed
-    (InvalidContacts naming each bad row and column: nothing is loaded), then loaded."""
+@dataclass(frozen=True)
+class Uploaded:
+    """What an upload did: `upload` holds its contacts. `loaded_before`: the same content
+    (SHA-256) had been loaded before, as `upload`, and nothing was loaded now."""
+
+    upload: ContactUpload
+    loaded_before: bool = False
+
+
+def contacts_file_upload(*, membership: Membership, filename: str, data: bytes) -> Uploaded:
+    """A supervisor's file (CSV, docs/reconciliation.md) for their own organisation: the role
+    checked first (PermissionDenied for any other), then parsed (InvalidContacts naming each
+    bad row and column: nothing is loaded), then loaded."""
+    actor = supervisor_actor(membership)
     contacts = contacts_from_csv(data, now=request_context.current().started_at)
     return contacts_upload(
         organisation=membership.organisation,
@@ -42,7 +59,7 @@ def contacts_file_upload(*, membership: Membership, filename: str, data: bytes) 
         source=ContactUpload.Source.FILE,
         filename=filename,
         sha256=hashlib.sha256(data).hexdigest(),
-        actor=Actor.for_membership(membership),
+        actor=actor,
     )
 
 
@@ -55,17 +72,44 @@ def contacts_upload(
     filename: str,
     sha256: str,
     actor: Actor,
-) -> ContactUpload:
+) -> Uploaded:
     """Load the contacts as one upload, in one transaction with its ledger event
-    (CONTACTS_UPLOADED): all of them or, if anything fails, none.
+    (CONTACTS_UPLOADED): all of them or, if anything fails, none. The one way in for a
+    supervisor's file (contacts_file_upload checks the role) and an organisation's API call
+    (its key is checked by oversight.reconciliation.api.auth); only a HAP or SEH loads.
 
-    Idempotent: a contact the organisation registered before (the same BSN, time and
-    location) is not added again (ON CONFLICT DO NOTHING on the unique constraint), and
-    `added` counts only the new ones; a file uploaded twice adds nothing the second time.
-    Two uploads at once: the second waits at the unique index for the first's commit.
-    After the commit, reconciliation runs over the period the upload covers (a task)."""
+    Content loaded before (the same SHA-256 for the organisation: a file uploaded again, a
+    call retried) loads nothing: no upload, no ledger event, no reconciliation run; the
+    answer is the earlier upload (`loaded_before`). Otherwise idempotent per contact: one
+    the organisation registered before (the same BSN, time and location) is not added again
+    (ON CONFLICT DO NOTHING on the unique constraint), and `added` counts only the new ones.
+    Two uploads of one organisation at once: the second waits for the first's commit (an
+    advisory lock). After the commit, reconciliation runs over the period the upload covers
+    (a task)."""
+    if organisation.kind not in UPLOADING_KINDS:
+        raise PermissionDenied(f"a {organisation.kind} has no contacts to reconcile")
     if not contacts:
         raise ValueError("an upload holds at least one contact")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_UPLOAD_LOCK_KEY, organisation.pk]
+            )
+    earlier = (
+        ContactUpload.objects.filter(organisation=organisation, sha256=sha256)
+        .order_by("uploaded_at", "id")
+        .first()
+    )
+    if earlier is not None:
+        # Nothing is written, so the ledger gets no event (docs/reconciliation.md): the
+        # earlier upload's event records this content, with its SHA-256, once.
+        logger.info(
+            "contacts upload (%s) for organisation %s: the content of upload %s, nothing loaded",
+            source,
+            organisation.pk,
+            earlier.pk,
+        )
+        return Uploaded(earlier, loaded_before=True)
     first = min(contact.contact_at for contact in contacts)
     last = max(contact.contact_at for contact in contacts)
     upload = ContactUpload.objects.create(
@@ -111,7 +155,7 @@ def contacts_upload(
         period_end=last.isoformat(),
     )
     transaction.on_commit(lambda: _reconcile_later(upload.pk))
-    return upload
+    return Uploaded(upload)
 
 
 def _reconcile_later(upload_id: int) -> None:
@@ -140,8 +184,9 @@ class Reconciled:
 def contacts_reconcile_upload(*, upload_id: int) -> Reconciled:
     """Reconciliation after an upload: the views whose window (RECONCILIATION_WINDOW either
     side) reaches into the upload's period, and the views the upload makes judgeable for
-    the first time — those between the earlier uploads' last (or first) contact and this
-    upload's period, when it extends what the uploads cover."""
+    the first time when it extends what the uploads cover — those that waited within a
+    window of the earlier uploads' last (or first) contact, and any between (see
+    contacts_reconcile for what is judgeable)."""
     upload = ContactUpload.objects.select_related("organisation").get(pk=upload_id)
     window = settings.RECONCILIATION_WINDOW
     since, until = upload.period_start - window, upload.period_end + window
@@ -150,10 +195,10 @@ def contacts_reconcile_upload(*, upload_id: int) -> Reconciled:
         .exclude(pk=upload.pk)
         .aggregate(first=Min("period_start"), last=Max("period_end"))
     )
-    if others["last"] is not None and others["last"] < since:
-        since = others["last"]
-    if others["first"] is not None and others["first"] > until:
-        until = others["first"]
+    if others["last"] is not None and others["last"] - window < since:
+        since = others["last"] - window
+    if others["first"] is not None and others["first"] + window > until:
+        until = others["first"] + window
     return contacts_reconcile(organisation=upload.organisation, since=since, until=until)
 
 
@@ -165,8 +210,12 @@ def contacts_reconcile(
     views between `since` and `until` that no contact of the organisation accounts for:
     none for the same patient (BSN) within RECONCILIATION_WINDOW before or after the view.
 
-    Only views the uploads can judge: from the first to the last contact the organisation
-    ever uploaded. A view after its newest contact may yet be matched by the next upload.
+    Only views the uploads can judge: those whose whole window lies within the period from
+    the first to the last contact the organisation ever uploaded, i.e. from the first
+    contact plus the window to the last contact minus the window. A view closer than the
+    window to the newest contact may yet be matched by a contact in the next upload (a view
+    at 23:30, its contact at 00:10 in the next day's file); judged now, it would be a false
+    alert that no later upload withdraws.
 
     One statement finds the views (NOT EXISTS over the contacts' unique index), grouped
     per user; each user's views go to audit.alerts.misuse_alert_raise, which links each
@@ -187,10 +236,11 @@ def contacts_reconcile(
     )
     if covered["first"] is None:
         return Reconciled(None, None, 0)
-    since, until = max(since, covered["first"]), min(until, covered["last"])
+    window = settings.RECONCILIATION_WINDOW
+    since = max(since, covered["first"] + window)
+    until = min(until, covered["last"] - window)
     if since > until:
         return Reconciled(None, None, 0)
-    window = settings.RECONCILIATION_WINDOW
     matching_contact = ContactRegistration.objects.filter(
         organisation=organisation,
         patient_bsn=OuterRef("patient_bsn"),

@@ -18,7 +18,16 @@ from portal.models import Organisation, Role
 from registry.models import PracticeAPIKey
 from summaries.models import GpPractice
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, enrol_totp
-from tests.oversight.test_reconciliation import FRAME, HOUR, P1, P2, P3, T, view
+from tests.oversight.test_reconciliation import (  # noqa: F401 - an autouse fixture
+    FRAME,
+    HOUR,
+    P1,
+    P2,
+    P3,
+    T,
+    _fixed_dates_are_not_too_old,
+    view,
+)
 from tests.registry.api_helpers import _throttles_forgotten  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
@@ -112,9 +121,9 @@ def test_a_signed_in_supervisor_cannot_use_the_api(client, hap):
 
 def test_calls_are_throttled_per_organisation(client, key, other_key, settings):
     settings.RECONCILIATION_API_RATE = "2/minute"
-    assert post(client, {"contacts": [contact()]}, key=key).status_code == 201
-    assert post(client, {"contacts": [contact()]}, key=key).status_code == 201
-    throttled = post(client, {"contacts": [contact()]}, key=key)
+    assert post(client, {"contacts": [contact(P1)]}, key=key).status_code == 201
+    assert post(client, {"contacts": [contact(P2)]}, key=key).status_code == 201
+    throttled = post(client, {"contacts": [contact(P3)]}, key=key)
     assert throttled.status_code == 429 and "Retry-After" in throttled
     # Another organisation has its own count.
     assert post(client, {"contacts": [contact()]}, key=other_key).status_code == 201
@@ -150,11 +159,34 @@ def test_good_contacts_load_with_their_ledger_event(client, hap, key):
 
 
 def test_sending_the_same_contacts_again_adds_none(client, key):
-    body = {"contacts": [contact(P1, T), contact(P2, T + HOUR)]}
-    post(client, body, key=key)
-    again = post(client, body, key=key).json()
-    assert (again["added"], again["already_registered"]) == (0, 2)
+    post(client, {"contacts": [contact(P1, T), contact(P2, T + HOUR)]}, key=key)
+    # The same contacts in another body (another order): loaded, nothing added.
+    again = post(client, {"contacts": [contact(P2, T + HOUR), contact(P1, T)]}, key=key)
+    assert again.status_code == 201
+    assert (again.json()["added"], again.json()["already_registered"]) == (0, 2)
     assert ContactRegistration.objects.count() == 2
+    assert written() == (2, 2, 2)
+
+
+def test_the_same_body_again_loads_nothing_and_answers_with_the_earlier_upload(
+    client, key, django_capture_on_commit_callbacks
+):
+    body = {"contacts": [contact(P1, T), contact(P2, T + HOUR)]}
+    first = post(client, body, key=key)
+    assert first.status_code == 201
+    with django_capture_on_commit_callbacks() as callbacks:
+        retried = post(client, body, key=key)  # a retry after a timeout, say
+    assert retried.status_code == 200
+    earlier = ContactUpload.objects.get()
+    answer = retried.json()
+    assert dt.datetime.fromisoformat(answer.pop("loaded_at")) == earlier.uploaded_at
+    assert answer.pop("detail") == (
+        f"This body was already loaded on {earlier.uploaded_at.isoformat()} "
+        f"(upload {earlier.pk}): nothing was loaded again."
+    )
+    assert answer == first.json()
+    # No second upload, no second ledger event, no reconciliation run.
+    assert written() == (2, 1, 1) and callbacks == []
 
 
 def test_a_file_and_a_call_share_one_registration(client, hap, key):
@@ -203,6 +235,22 @@ def test_several_bad_contacts_are_each_named(client, key):
     assert errors[2]["message"] == "Must not be in the future."
     assert errors[3]["message"] == "Unknown field."
     assert errors[4]["message"] == "This field is required."
+    assert written() == (0, 0, 0)
+
+
+def test_a_contact_more_than_the_maximum_age_ago_is_refused(client, key, settings):
+    settings.RECONCILIATION_MAX_AGE_DAYS = 31
+    long_ago = timezone.now() - dt.timedelta(days=32)
+    body = {"contacts": [contact(P1, timezone.now() - HOUR), contact(P2, long_ago)]}
+    response = post(client, body, key=key)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "index": 1,
+            "field": "contact_at",
+            "message": "Must not be more than 31 days ago: check the date.",
+        }
+    ]
     assert written() == (0, 0, 0)
 
 

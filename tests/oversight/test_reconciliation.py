@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -24,11 +25,13 @@ from audit.identifiers import bsn_is_valid
 from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert, Purpose
 from oversight.models import ContactRegistration, ContactUpload
 from oversight.monitoring.registry import alert_explanation
-from oversight.reconciliation.parsing import InvalidContacts, contacts_from_csv
+from oversight.reconciliation.parsing import ContactError, InvalidContacts, contacts_from_csv
+from oversight.reconciliation.selectors import contacts_page
 from oversight.reconciliation.services import (
     contacts_file_upload,
     contacts_reconcile,
     contacts_reconcile_upload,
+    contacts_upload,
 )
 from oversight.tasks import contacts_reconcile_task
 from portal.models import Organisation, Role
@@ -50,6 +53,14 @@ def valid_bsns(count: int, start: int = 111_222_000) -> list[str]:
 
 
 P1, P2, P3, P4 = valid_bsns(4)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_dates_are_not_too_old(settings):
+    """The contacts here lie at fixed dates (T, GOOD), however long ago those are when the
+    tests run: RECONCILIATION_MAX_AGE_DAYS must not refuse them. The age limit has tests of
+    its own, which set it again."""
+    settings.RECONCILIATION_MAX_AGE_DAYS = 100 * 365
 
 
 @pytest.fixture
@@ -126,6 +137,32 @@ def test_contacts_page_refuses_nurses_and_gps(client, role, kind):
     assert written()[:2] == (0, 0)
 
 
+@pytest.mark.parametrize("role", [Role.TRIAGE, Role.DOCTOR])
+def test_contacts_file_upload_and_contacts_page_refuse_a_nurse_or_doctor(hap, role):
+    # Deny by default in the service and the selector, whatever path calls them.
+    nurse = MembershipFactory(organisation=hap, role=role)
+    with pytest.raises(PermissionDenied):
+        contacts_file_upload(membership=nurse, filename="a.csv", data=raw(*GOOD))
+    with pytest.raises(PermissionDenied):
+        contacts_page(membership=nurse)
+    assert written() == (0, 0, 0)
+
+
+def test_contacts_upload_refuses_an_organisation_that_is_no_hap_or_seh(db):
+    practice = OrganisationFactory(kind=Organisation.Kind.GP_PRACTICE, ura="90000303")
+    contacts = contacts_from_csv(raw(*GOOD), now=timezone.now())
+    with pytest.raises(PermissionDenied):
+        contacts_upload(
+            organisation=practice,
+            contacts=contacts,
+            source=ContactUpload.Source.API,
+            filename="",
+            sha256="0" * 64,
+            actor=Actor(username="api:90000303", name="Praktijk", organisation_ura="90000303"),
+        )
+    assert written() == (0, 0, 0)
+
+
 def test_contacts_page_shows_the_form_and_the_sub_navigation(signed_in):
     html = signed_in.get(PAGE).content.decode()
     assert 'type="file"' in html and 'enctype="multipart/form-data"' in html
@@ -198,6 +235,48 @@ def test_a_time_in_the_future_is_refused(signed_in):
     assert written()[:2] == (0, 0)
 
 
+def test_a_time_more_than_the_maximum_age_ago_loads_nothing(signed_in, settings):
+    settings.RECONCILIATION_MAX_AGE_DAYS = 31
+    now = timezone.localtime()
+    before = written()
+    response = upload(
+        signed_in,
+        csv_file(
+            "bsn|contactmoment|locatie",
+            f"{P1}|{now - dt.timedelta(days=30):%d-%m-%Y %H:%M}|HAP",
+            f"{P2}|{now - dt.timedelta(days=32):%d-%m-%Y %H:%M}|HAP",  # a mistyped month
+        ),
+    )
+    assert page_errors(response) == [
+        "row 3, column contactmoment: Must not be more than 31 days ago: check the date."
+    ]
+    assert written() == before
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (-dt.timedelta(days=31) + dt.timedelta(minutes=1), None),
+        (-dt.timedelta(days=31) - dt.timedelta(minutes=1), "Must not be more than 31 days ago"),
+        (dt.timedelta(seconds=59), None),  # API_CLOCK_SKEW_SECONDS: the sender's clock
+        (dt.timedelta(minutes=2), "Must not be in the future."),
+    ],
+)
+def test_contact_times_are_bounded_by_the_maximum_age_and_the_clock_skew(settings, offset, message):
+    settings.RECONCILIATION_MAX_AGE_DAYS = 31
+    settings.API_CLOCK_SKEW_SECONDS = 60
+    now = T.astimezone(dt.UTC)
+    data = f"bsn,contactmoment,locatie\n{P1},{(now + offset).isoformat()},HAP\n".encode()
+    if message is None:
+        assert contacts_from_csv(data, now=now)[0].contact_at == now + offset
+        return
+    with pytest.raises(InvalidContacts) as refused:
+        contacts_from_csv(data, now=now)
+    [error] = refused.value.errors
+    assert (error.row, error.column) == (2, "contactmoment")
+    assert error.message.startswith(message)
+
+
 def test_rows_are_numbered_as_the_spreadsheet_shows_them_with_quoted_line_breaks():
     data = (
         f'bsn,contactmoment,locatie\n\n"{P1}",2026-11-02 09:30,"Post\nNoord"\n{P2},gisteren,HAP\n'
@@ -228,6 +307,19 @@ def test_the_size_and_row_limits_are_clear(signed_in, settings):
     html = upload(signed_in, csv_file(*GOOD)).content.decode()
     assert "The file is larger than 50\xa0bytes: split it into smaller files." in html
     assert written()[:2] == (0, 0)
+
+
+def test_too_many_rows_is_listed_first_behind_many_bad_rows(settings):
+    settings.RECONCILIATION_MAX_ROWS = 150
+    data = ("bsn;contactmoment;locatie\n" + "1;x;\n" * 151).encode()  # 3 errors a row
+    with pytest.raises(InvalidContacts) as refused:
+        contacts_from_csv(data, now=timezone.now())
+    errors = refused.value.errors
+    assert errors[0] == ContactError(
+        152, None, "The file has more than 150 rows: split it into smaller files."
+    )
+    assert len(errors) == django_settings.RECONCILIATION_MAX_ERRORS
+    assert refused.value.count == 150 * 3 + 1
 
 
 def test_too_many_errors_are_counted_not_listed(settings):
@@ -282,6 +374,8 @@ def test_a_good_file_loads_with_its_ledger_event_and_shows_the_result(signed_in,
     assert 'data-testid="upload-result"' in html
     assert '<dd data-field="added">3</dd>' in html and "Nothing new" not in html
     assert f'data-upload="{created.pk}"' in html
+    # 08:30 to 22:40: less than a window either side of any view, so nothing is judged yet.
+    assert "No summary view is compared yet" in html
 
 
 def signed_in_user_name(upload: ContactUpload) -> str:
@@ -290,9 +384,10 @@ def signed_in_user_name(upload: ContactUpload) -> str:
     return User.objects.get(username=upload.uploaded_by).display_name
 
 
-def test_uploading_the_same_file_again_adds_nothing_and_says_so(signed_in):
+def test_the_same_contacts_in_another_file_add_nothing_and_say_so(signed_in):
     upload(signed_in, csv_file(*GOOD))
-    again = upload(signed_in, csv_file(*GOOD))
+    # The same contacts, saved again (in another order, with other separators).
+    again = upload(signed_in, csv_file(GOOD[0], *reversed(GOOD[1:]), separator=";"))
     second = ContactUpload.objects.order_by("-id").first()
     assert (second.rows, second.added) == (3, 0)
     assert ContactRegistration.objects.count() == 3  # no duplicates
@@ -301,6 +396,24 @@ def test_uploading_the_same_file_again_adds_nothing_and_says_so(signed_in):
     assert '<dd data-field="known">3</dd>' in html
     assert "Nothing new: every contact in this file was registered before." in html
     assert AccessEvent.objects.filter(event_type=EventType.CONTACTS_UPLOADED).count() == 2
+
+
+def test_uploading_the_same_file_again_loads_nothing_and_says_when_it_was_loaded(
+    signed_in, django_capture_on_commit_callbacks
+):
+    upload(signed_in, csv_file(*GOOD))
+    before = written()
+    first = ContactUpload.objects.get()
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = upload(signed_in, csv_file(*GOOD, name="contacten (1).csv"))
+    # No upload, no ledger event, no reconciliation run: nothing was loaded.
+    assert written() == before and callbacks == []
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert 'data-testid="loaded-before"' in html
+    assert "This file was already loaded on " in html and "nothing was loaded again." in html
+    assert 'data-testid="upload-result"' not in html
+    assert html.count('data-upload="') == 1 and f'data-upload="{first.pk}"' in html
 
 
 def test_a_dutch_excel_file_with_bom_semicolons_and_dutch_dates_loads(signed_in):
@@ -372,7 +485,7 @@ def contacts_at(membership, *contacts: tuple[str, dt.datetime]) -> ContactUpload
         membership=membership,
         filename="contacts.csv",
         data=raw("bsn|contactmoment|locatie", *lines),
-    )
+    ).upload
 
 
 @contextlib.contextmanager
@@ -414,8 +527,10 @@ def alerts() -> list[MisuseAlert]:
 
 
 HOUR = dt.timedelta(hours=1)
-# Contacts of other patients that make the uploads cover a day around T.
-FRAME = ((P4, T - 12 * HOUR), (P4, T + 12 * HOUR))
+MINUTE = dt.timedelta(minutes=1)
+# Contacts of other patients that make the uploads cover two days around T: the views from
+# T-12h to T+12h have their whole window (12 hours either side) covered, and are judged.
+FRAME = ((P4, T - 24 * HOUR), (P4, T + 24 * HOUR))
 
 
 def test_a_view_with_a_contact_within_the_window_raises_nothing(supervisor):
@@ -478,8 +593,8 @@ def test_another_organisations_views_are_not_judged(supervisor, other_hap):
 
 
 def test_only_views_within_the_period_the_uploads_cover_are_judged(supervisor):
-    late = view(P1, T + 13 * HOUR)  # after the newest contact: cannot be judged yet
-    early = view(P2, T - 13 * HOUR)  # before the first
+    late = view(P1, T + 13 * HOUR)  # its window reaches past the newest contact: not yet
+    early = view(P2, T - 13 * HOUR)  # its window reaches before the first: never
     reconciled(contacts_at(supervisor, *FRAME))
     assert alerts() == []
     # The next day's upload covers the late view (and its contacts do not match it).
@@ -487,6 +602,20 @@ def test_only_views_within_the_period_the_uploads_cover_are_judged(supervisor):
     [alert] = alerts()
     assert list(alert.events().values_list("id", flat=True)) == [late.id]
     assert early.id not in alert.events().values_list("id", flat=True)
+
+
+def test_a_view_near_the_newest_contact_waits_for_the_next_upload(supervisor):
+    # Daily uploads: a view at 23:30, its contact at 00:10, in the next day's file.
+    evening = T + 13 * HOUR + 30 * MINUTE
+    late = view(P1, evening)
+    first = contacts_at(supervisor, (P4, T - 24 * HOUR), (P4, evening + 20 * MINUTE))
+    result = reconciled(first)
+    assert result.until == evening + 20 * MINUTE - 12 * HOUR  # the view is not judged yet
+    assert alerts() == []
+    second = contacts_at(supervisor, (P1, evening + 40 * MINUTE), (P4, T + 48 * HOUR))
+    result = reconciled(second)
+    assert result.since <= late.occurred_at <= result.until  # judged now, and matched
+    assert result.alerts == 0 and alerts() == []
 
 
 def test_a_refused_view_is_not_judged(supervisor):
@@ -508,7 +637,7 @@ def test_each_user_gets_an_alert_of_their_own(supervisor):
 def test_reconcile_with_a_range_judges_only_that_range(supervisor):
     view(P1, T - 6 * HOUR)
     view(P2, T + 6 * HOUR)
-    contacts_at(supervisor, *FRAME)  # the coverage: T-12h to T+12h
+    contacts_at(supervisor, *FRAME)  # judged: T-12h to T+12h
     result = contacts_reconcile(organisation=supervisor.organisation, since=T, until=T + 7 * HOUR)
     assert (result.since, result.until, result.alerts) == (T, T + 7 * HOUR, 1)
     assert alerts()[0].detail["patients"] == [P2]

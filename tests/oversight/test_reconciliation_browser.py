@@ -17,7 +17,12 @@ from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_registry import signed_in
 from tests.e2e.test_triage import SCREENS
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
-from tests.oversight.test_reconciliation import P1, P2, P3
+from tests.oversight.test_reconciliation import (  # noqa: F401 - an autouse fixture
+    P1,
+    P2,
+    P3,
+    _fixed_dates_are_not_too_old,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,6 +2,7 @@
 5xx, and no response that breaks the schema — for inputs that fit it and for inputs that
 do not (which must be refused with a 4xx)."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -22,6 +23,8 @@ EXAMPLES = 60
 
 OURS = bsns(20, start=200_000_000)
 BIRTH_DATE = "1950-02-03"
+# A contact of yesterday: within RECONCILIATION_MAX_AGE_DAYS whenever the suite runs.
+CONTACT_AT = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00:00Z")
 
 
 @pytest.fixture
@@ -117,6 +120,6 @@ def about_our_patients(case) -> None:
     elif isinstance(body.get("contacts"), list):
         for number, row in enumerate(body["contacts"]):
             if isinstance(row, dict):
-                row["bsn"], row["contact_at"] = OURS[number % len(OURS)], "2026-11-02T10:00:00Z"
+                row["bsn"], row["contact_at"] = OURS[number % len(OURS)], CONTACT_AT
     elif "bsn" in body:
         body["bsn"], body["birth_date"] = OURS[0], BIRTH_DATE

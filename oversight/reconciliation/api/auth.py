@@ -14,11 +14,9 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from audit.actors import Actor
 from oversight.models import OrganisationAPIKey
+from oversight.reconciliation.services import UPLOADING_KINDS
 from portal.models import Organisation
 from registry.api.auth import API_KEY_FORMAT, API_KEY_KEYWORD, Refused
-
-# Only the organisations whose staff view summaries have contacts to reconcile.
-KINDS = frozenset({Organisation.Kind.HAP, Organisation.Kind.SEH})
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class OrganisationKeyAuthentication(BaseAuthentication):
         if (
             api_key is None
             or api_key.has_expired
-            or api_key.organisation.kind not in KINDS
+            or api_key.organisation.kind not in UPLOADING_KINDS
             or not api_key.is_valid(key)
         ):
             raise Refused(

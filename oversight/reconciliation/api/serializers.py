@@ -16,7 +16,11 @@ class ContactSerializer(serializers.Serializer):
         BSN_PATTERN, help_text="The patient's BSN: 9 digits that pass the 11-test."
     )
     contact_at = serializers.DateTimeField(
-        help_text="When the contact took place (RFC 3339 with a UTC offset); not in the future."
+        help_text=(
+            "When the contact took place (RFC 3339 with a UTC offset); not in the future, "
+            f"not more than {settings.RECONCILIATION_MAX_AGE_DAYS} days "
+            "(RECONCILIATION_MAX_AGE_DAYS) ago."
+        )
     )
     location = serializers.RegexField(
         LOCATION_PATTERN,
@@ -46,6 +50,13 @@ class ContactsLoadedSerializer(serializers.Serializer):
     )
     first_contact = serializers.DateTimeField()
     last_contact = serializers.DateTimeField()
+
+
+class ContactsLoadedBeforeSerializer(ContactsLoadedSerializer):
+    """The answer to a body sent before (a retry): the earlier upload's, unchanged."""
+
+    loaded_at = serializers.DateTimeField(help_text="When the earlier upload was loaded.")
+    detail = serializers.CharField(help_text="That nothing was loaded again, and why.")
 
 
 # The request bodies that refuse fields they do not name.

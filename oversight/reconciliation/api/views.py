@@ -70,18 +70,30 @@ class ContactsView(PracticeAPIView):
             "and nothing is loaded. Idempotent: a contact sent before is not added again "
             "(`added` counts only the new ones). After loading, every summary view at the "
             "organisation without a contact with the same patient within the window becomes "
-            "a misuse alert for the organisation's supervisor (docs/reconciliation.md)."
+            "a misuse alert for the organisation's supervisor (docs/reconciliation.md). "
+            "A body sent before byte for byte (the same SHA-256, e.g. a retry after a "
+            "timeout) loads nothing again: the answer is 200 with the earlier upload's "
+            "numbers and `loaded_at`, so a retry needs no handling of its own."
         ),
         request=s.ContactsSerializer,
         responses={
-            201: s.ContactsLoadedSerializer,
+            201: OpenApiResponse(s.ContactsLoadedSerializer, description="Loaded."),
+            200: OpenApiResponse(
+                s.ContactsLoadedBeforeSerializer,
+                description=(
+                    "This body was loaded before (the same SHA-256 for the organisation): "
+                    "nothing was loaded again, no ledger event was written; the earlier "
+                    "upload's answer."
+                ),
+            ),
             400: OpenApiResponse(
                 registry_serializers.InvalidInputSerializer,
                 description=(
                     "Bad input, with a message per bad contact and field: malformed JSON, an "
                     "unknown or missing field, a BSN that fails the 11-test, a time that is "
-                    "not RFC 3339 or lies in the future, an empty or too long location, too "
-                    "many contacts, a body over the limit. Nothing was loaded."
+                    "not RFC 3339, lies in the future or more than RECONCILIATION_MAX_AGE_DAYS "
+                    "days in the past, an empty or too long location, too many contacts, a "
+                    "body over the limit. Nothing was loaded."
                 ),
             ),
             **COMMON_REFUSALS,
@@ -101,7 +113,7 @@ class ContactsView(PracticeAPIView):
             self.json_body(request), now=request_context.current().started_at
         )
         system = request.user
-        upload = contacts_upload(
+        uploaded = contacts_upload(
             organisation=system.organisation,
             contacts=contacts,
             source=ContactUpload.Source.API,
@@ -109,6 +121,7 @@ class ContactsView(PracticeAPIView):
             sha256=request.body_sha256,
             actor=system.actor(),
         )
+        upload = uploaded.upload
         body = {
             "upload": upload.pk,
             "received": upload.rows,
@@ -117,4 +130,11 @@ class ContactsView(PracticeAPIView):
             "first_contact": upload.period_start,
             "last_contact": upload.period_end,
         }
+        if uploaded.loaded_before:
+            body["loaded_at"] = upload.uploaded_at
+            body["detail"] = _(
+                "This body was already loaded on %(when)s (upload %(upload)s): nothing was "
+                "loaded again."
+            ) % {"when": upload.uploaded_at.isoformat(), "upload": upload.pk}
+            return Response(s.ContactsLoadedBeforeSerializer(body).data, status=status.HTTP_200_OK)
         return Response(s.ContactsLoadedSerializer(body).data, status=status.HTTP_201_CREATED)
