@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
 
 from audit.models import MisuseAlert
+from portal.api_keys import TranslatedAPIKey
 from portal.models import Organisation
 
 
@@ -108,12 +108,11 @@ class ContactRegistration(models.Model):
         return f"{self.patient_bsn} {self.contact_at:%Y-%m-%d %H:%M}"
 
 
-class OrganisationAPIKey(AbstractAPIKey):
+class OrganisationAPIKey(TranslatedAPIKey):
     """A key for one HAP's or SEH's information system to send its contact registrations
     (POST /api/v1/contacts, docs/reconciliation.md), issued in the admin.
 
-    As registry.models.PracticeAPIKey: only a hash and a short prefix are kept, the admin
-    shows the key once, and revoking it cannot be undone."""
+    What is kept of it, as of a practice's key: portal.api_keys.TranslatedAPIKey."""
 
     organisation = models.ForeignKey(
         Organisation,
@@ -123,27 +122,7 @@ class OrganisationAPIKey(AbstractAPIKey):
         # Only the organisations whose staff view summaries have contacts to reconcile.
         limit_choices_to={"kind__in": [Organisation.Kind.HAP, Organisation.Kind.SEH]},
     )
-    # The library's fields again, with translatable names (the admin is Dutch).
-    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
-    name = models.CharField(
-        _("name"),
-        max_length=50,
-        help_text=_("What the key is for, e.g. the information system's name. Need not be unique."),
-    )
-    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    revoked = models.BooleanField(
-        _("revoked"),
-        blank=True,
-        default=False,
-        help_text=_("A revoked key is refused from then on. This cannot be undone."),
-    )
-    expiry_date = models.DateTimeField(
-        _("expires"),
-        blank=True,
-        null=True,
-        help_text=_("From then on the key is refused."),
-    )
 
-    class Meta(AbstractAPIKey.Meta):
+    class Meta(TranslatedAPIKey.Meta):
         verbose_name = _("API key of an organisation (contact registrations)")
         verbose_name_plural = _("API keys of organisations (contact registrations)")

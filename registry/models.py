@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
 
+from portal.api_keys import TranslatedAPIKey
 from summaries.models import GpPractice
 
 
-class PracticeAPIKey(AbstractAPIKey):
-    """A key for one GP practice's information system, issued in the admin.
-
-    djangorestframework-api-key stores only a hash of it (SHA-512: the key is 32 random
-    characters, so no slow password hash is needed) and a short prefix to find it by; the
-    admin shows the key once, when it is made. Revoking a key cannot be undone."""
+class PracticeAPIKey(TranslatedAPIKey):
+    """A key for one GP practice's information system, issued in the admin (what is kept of
+    it: portal.api_keys.TranslatedAPIKey)."""
 
     practice = models.ForeignKey(
         GpPractice,
@@ -23,28 +20,8 @@ class PracticeAPIKey(AbstractAPIKey):
         related_name="api_keys",
         verbose_name=_("GP practice"),
     )
-    # The library's fields again, with translatable names (the admin is Dutch).
-    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
-    name = models.CharField(
-        _("name"),
-        max_length=50,
-        help_text=_("What the key is for, e.g. the information system's name. Need not be unique."),
-    )
-    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    revoked = models.BooleanField(
-        _("revoked"),
-        blank=True,
-        default=False,
-        help_text=_("A revoked key is refused from then on. This cannot be undone."),
-    )
-    expiry_date = models.DateTimeField(
-        _("expires"),
-        blank=True,
-        null=True,
-        help_text=_("From then on the key is refused."),
-    )
 
-    class Meta(AbstractAPIKey.Meta):
+    class Meta(TranslatedAPIKey.Meta):
         verbose_name = _("API key of a GP practice")
         verbose_name_plural = _("API keys of GP practices")
 

@@ -27,16 +27,17 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
 
 from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert, Outcome
 from portal.models import Role
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Dutch time, as the pages show it: settings.TIME_ZONE (Europe/Amsterdam).
+AMSTERDAM = timezone.get_default_timezone()
 PAGE_SIZE = 50
 Direction = Literal["older", "newer"]
 
