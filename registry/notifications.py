@@ -23,15 +23,13 @@ from audit.actors import Actor
 from audit.services import access_events_batched
 from portal.models import Membership
 from registry.models import GpNotification
+from registry.notification_rows import NotificationRow
 from registry.notification_selectors import (
-    NotificationRow,
     NotificationsPage,
     NotifiedPatient,
     notifications_page,
     notified_patient,
-    patient_notifications,
     practice_notifications,
-    practice_patient_notifications,
 )
 from registry.selectors import PatientRegistry
 from registry.services import gp_actor, registry_patient_open
@@ -60,19 +58,6 @@ def registry_notifications_open(
     return found
 
 
-@transaction.atomic
-def registry_patient_notifications_open(
-    *, membership: Membership, bsn: str
-) -> list[NotificationRow]:
-    """The notifications of the GP's own practice about one patient, for the GP's patient
-    page (whose own event, registry_viewed, registry.services.registry_patient_open
-    writes): read, then logged. The practice is the membership's, never the caller's."""
-    actor = gp_actor(membership)
-    rows = patient_notifications(membership=membership, bsn=bsn)
-    _log_read(actor, rows)
-    return rows
-
-
 @dataclass(frozen=True)
 class PatientPage:
     """What the GP's patient page shows: the patient's choices, history and consultations,
@@ -87,14 +72,12 @@ def registry_patient_page_open(
     *, membership: Membership, bsn: str, birth_date: dt.date
 ) -> PatientPage:
     """The GP's patient page in one transaction: registry_patient_open (the patient found
-    among the membership's own practice's, registry_viewed logged) and that practice's
-    notifications about the patient (logged per patient). Nothing is returned if an event
-    cannot be written. One transaction and the practice of the patient's read, instead of
-    a second transaction that finds the practice again: the page is the GP's busiest."""
+    among the membership's own practice's, with that practice's notifications about them,
+    in one read; registry_viewed logged) and the notifications' reading logged too.
+    Nothing is returned if an event cannot be written."""
     registry = registry_patient_open(membership=membership, bsn=bsn, birth_date=birth_date)
-    rows = practice_patient_notifications(practice=registry.patient.practice, bsn=bsn)
-    _log_read(gp_actor(membership), rows)
-    return PatientPage(registry=registry, notifications=rows)
+    _log_read(gp_actor(membership), registry.notifications)
+    return PatientPage(registry=registry, notifications=registry.notifications)
 
 
 def _not_the_practices(actor: Actor, notification_id: int) -> None:

@@ -11,6 +11,8 @@ from audit.models import AccessEvent, ConsentBasis, EventType
 from consent.models import ConsentRegistration, Decision, Scope, Source
 from consent.selectors import registered_state
 from portal.models import Membership, Role
+from registry.models import GpNotification
+from registry.notification_rows import NOTIFICATION_FIELDS, NotificationRow, notification_rows
 from registry.sql import (
     CONSULTATION_FIELDS,
     HISTORY_FIELDS,
@@ -119,6 +121,9 @@ class PatientRegistry:
     current: dict[Scope, Decision]  # for a HAP and for an SEH
     history: list[RegistrationRow]  # newest first
     consultations: list[Consultation]  # newest first, at most CONSULTATIONS_SHOWN
+    # The practice's notifications about the patient (issue 15), newest first; without the
+    # patient's name, which the page's heading shows.
+    notifications: list[NotificationRow]
 
 
 def registration_history(bsn: str) -> list[ConsentRegistration]:
@@ -154,6 +159,11 @@ def patient_rows_orm(
             .order_by("-occurred_at")
             .values_list(*CONSULTATION_FIELDS)[:consultations]
         ),
+        notifications=list(
+            GpNotification.objects.filter(practice=patient.practice, patient_bsn=bsn)
+            .order_by("-occurred_at", "-event_seq")
+            .values_list(*NOTIFICATION_FIELDS)
+        ),
     )
 
 
@@ -166,8 +176,9 @@ def patient_registry(
     *, membership: Membership, bsn: str, birth_date: dt.date
 ) -> PatientRegistry | None:
     """The GP's page of one of their practice's own patients (own_patient's rule): the
-    current choice per scope, the history and who consulted the summary; None for anyone
-    else. Read in one statement on PostgreSQL (registry/sql.py), else through the ORM."""
+    current choice per scope, the history, who consulted the summary and the practice's
+    notifications about them; None for anyone else. Read in one statement on PostgreSQL
+    (registry/sql.py), else through the ORM."""
     read = patient_rows if connection.vendor == "postgresql" else patient_rows_orm
     rows = read(
         membership=membership, bsn=bsn, birth_date=birth_date, consultations=CONSULTATIONS_SHOWN
@@ -207,4 +218,5 @@ def patient_registry(
             )
             for at, organisation, role, basis in rows.consultations
         ],
+        notifications=notification_rows(rows.notifications),
     )

@@ -10,8 +10,9 @@ tests/registry/test_selectors_sql.py compares the two over varied patients and h
 - the patient: enrolled with the GP's practice, the birth date checked as
   registry.selectors.own_patient checks it, the name from the summary, and the registry's
   decision for a HAP and an SEH (consent.sql's fragment: consent's rule, not a copy);
-- with it, the history of registrations and who consulted the summary (from the ledger),
-  newest first, each as a JSON array of rows.
+- with it, the history of registrations, who consulted the summary (from the ledger) and
+  the practice's notifications about the patient (issue 15), newest first, each as a JSON
+  array of rows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from consent.models import Decision, Scope
 from consent.selectors import registered_from
 from consent.sql import current_decision_params, current_decision_sql
 from portal.models import Membership
+from registry.notification_rows import NOTIFICATION_FIELDS
 from summaries.models import GpPractice
 
 # The scopes the page shows the current choice for, in its order.
@@ -52,14 +54,16 @@ class PatientRows(NamedTuple):
     current: dict[Scope, Decision]  # for a HAP and for an SEH
     history: list[tuple]  # HISTORY_FIELDS, newest first
     consultations: list[tuple]  # CONSULTATION_FIELDS, newest first
+    notifications: list[tuple]  # NOTIFICATION_FIELDS, the practice's own, newest first
 
 
 # One row when the patient is enrolled with the practice of this AGB and the birth date is
 # what the portal holds of them: their summary's, else one registered with a choice (found
 # by BSN alone if it holds none). The name only when the summary has one as a JSON string.
-# The history and the consultations come with it, each as one JSON array of rows: one
-# statement instead of three saved ~0.2 ms of Python and of PostgreSQL CPU a page
-# (bench/profile_pages.py), each round trip costing more than these small reads.
+# The history, the consultations and the practice's notifications about the patient come
+# with it, each as one JSON array of rows: one statement instead of three saved ~0.2 ms of
+# Python and of PostgreSQL CPU a page (bench/profile_pages.py), each round trip costing
+# more than these small reads; the notifications through the ORM cost ~1.4 ms more.
 PATIENT_SQL = (
     'SELECT p."id", p."agb", p."name", e."since", '  # noqa: S608 (our SQL only)
     "CASE WHEN jsonb_typeof(s.\"sections\" #> '{patient,name}') = 'string' "
@@ -74,7 +78,11 @@ PATIENT_SQL = (
     + ') ORDER BY v."occurred_at" DESC) FROM (SELECT '
     + ", ".join(f'a."{name}"' for name in CONSULTATION_FIELDS)
     + ' FROM "audit_accessevent" a WHERE a."patient_bsn" = e."bsn" AND a."event_type" = %s'
-    ' ORDER BY a."occurred_at" DESC LIMIT %s) v)'
+    ' ORDER BY a."occurred_at" DESC LIMIT %s) v), '
+    "(SELECT json_agg(json_build_array("
+    + ", ".join(f'n."{name}"' for name in NOTIFICATION_FIELDS)
+    + ') ORDER BY n."occurred_at" DESC, n."event_seq" DESC) FROM "registry_gpnotification" n'
+    ' WHERE n."practice_id" = p."id" AND n."patient_bsn" = e."bsn")'
     ' FROM "summaries_enrolment" e'
     ' JOIN "summaries_gppractice" p ON p."id" = e."practice_id"'
     ' LEFT JOIN "summaries_summary" s ON s."bsn" = e."bsn"'
@@ -89,6 +97,21 @@ PATIENT_SQL = (
 def _timed(rows: list[list] | None) -> list[tuple]:
     """JSON rows as tuples, the first value (a time, as ISO text in JSON) as a datetime."""
     return [(dt.datetime.fromisoformat(row[0]), *row[1:]) for row in rows or []]
+
+
+_READ_AT = NOTIFICATION_FIELDS.index("read_at")
+
+
+def _notifications(rows: list[list] | None) -> list[tuple]:
+    """As _timed, and the time it was read (null in JSON until then) as a datetime too."""
+    return [
+        (
+            *row[:_READ_AT],
+            row[_READ_AT] and dt.datetime.fromisoformat(row[_READ_AT]),
+            *row[_READ_AT + 1 :],
+        )
+        for row in _timed(rows)
+    ]
 
 
 def patient_rows(
@@ -115,7 +138,7 @@ def patient_rows(
         row = cursor.fetchone()
     if row is None:
         return None
-    practice_id, practice_agb, practice_name, since, name, *decisions, history, views = row
+    practice_id, practice_agb, practice_name, since, name, *decisions, history, views, notes = row
     return PatientRows(
         practice=GpPractice.from_db(
             connection.alias, ["id", "agb", "name"], [practice_id, practice_agb, practice_name]
@@ -128,4 +151,5 @@ def patient_rows(
         },
         history=_timed(history),
         consultations=_timed(views),
+        notifications=_notifications(notes),
     )

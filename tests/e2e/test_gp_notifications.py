@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from oversight.monitoring.scan import monitoring_scan
 from portal.models import User
 from registry.models import GpNotification
-from registry.notification_selectors import why
+from registry.notification_rows import why
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_registry import accounts, signed_in  # noqa: F401 - a fixture
 from tests.e2e.test_triage import CANNOT, SCREENS, answer, search

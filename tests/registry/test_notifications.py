@@ -24,10 +24,11 @@ from audit.actors import Actor
 from audit.context import RequestContext, reset_current, set_current
 from audit.models import AccessEvent, Action, ConsentBasis, EventType
 from oversight.monitoring.scan import monitoring_scan
+from portal.access import Refusal
 from portal.models import Organisation, Role
 from registry.models import GpNotification
-from registry.notification_selectors import notifications_page, patient_notifications
-from registry.notifications import registry_notifications_open, registry_patient_notifications_open
+from registry.notification_selectors import notifications_page
+from registry.notifications import registry_notifications_open, registry_patient_page_open
 from summaries.models import Enrolment, GpPractice, Summary
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 from tests.triage.fixtures import BIRTH, BLANK, CONSENTED
@@ -279,18 +280,23 @@ def test_a_patient_who_moved_on_is_listed_without_the_new_practices_name(
     assert name in row_of(html, notified["under_policy"])  # still Zuid's own summary
 
 
-def test_registry_patient_notifications_open_reads_the_gps_own_practice(
-    client, gp, notified, noord, patients
-):
+def test_the_patient_pages_notifications_are_the_gps_own_practices(client, gp, notified, noord):
     noorderling = gp_of(client, noord.agb, "noorderling")
-    (theirs,) = registry_patient_notifications_open(membership=noorderling, bsn=ELSEWHERE)
-    assert theirs.id == notified["elsewhere"].pk
-    assert registry_patient_notifications_open(membership=noorderling, bsn=BLANK) == []
-    ours = registry_patient_notifications_open(membership=gp, bsn=BLANK)
-    assert [row.id for row in ours] == [notified["later"].pk, notified["emergency"].pk]
+    page = registry_patient_page_open(membership=noorderling, bsn=ELSEWHERE, birth_date=BIRTH)
+    assert [row.id for row in page.notifications] == [notified["elsewhere"].pk]
+    page = registry_patient_page_open(membership=gp, bsn=BLANK, birth_date=BIRTH)
+    assert [row.id for row in page.notifications] == [
+        notified["later"].pk,
+        notified["emergency"].pk,
+    ]
+    # Another practice's patient: refused as an unknown one, their notifications unread.
+    with pytest.raises(Refusal):
+        registry_patient_page_open(membership=noorderling, bsn=BLANK, birth_date=BIRTH)
     # The practice is the GP's, from their membership: a caller cannot name another.
     with pytest.raises(TypeError):
-        registry_patient_notifications_open(membership=noorderling, practice=patients, bsn=BLANK)
+        registry_patient_page_open(
+            membership=noorderling, practice=noord, bsn=BLANK, birth_date=BIRTH
+        )
     assert [e.user_username for e in ledger(detail__page="notifications")] == [
         "noorderling",
         "huisarts",
@@ -301,7 +307,6 @@ def test_the_notification_selectors_read_and_log_nothing(gp, notified):
     before = AccessEvent.objects.count()
     page = notifications_page(membership=gp, number=1)
     assert len(page.rows) == 3 and page.unread == 3
-    assert len(patient_notifications(membership=gp, bsn=BLANK)) == 2
     assert AccessEvent.objects.count() == before
     # The service shows the same and logs it.
     assert registry_notifications_open(membership=gp, number=1).rows == page.rows

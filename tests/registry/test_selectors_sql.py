@@ -13,6 +13,7 @@ from audit.services import access_event_record
 from consent.models import Decision, Scope, Source
 from consent.services import consent_register
 from portal.models import Organisation, Role
+from registry.models import GpNotification
 from registry.selectors import patient_rows_orm
 from registry.sql import patient_rows
 from summaries.models import Enrolment, GpPractice, Summary
@@ -90,6 +91,30 @@ def varied(patients):
             actor=Actor(username="x", name="X"),
             patient_bsn=CONSENTED,
         )
+    # Notifications: three of this practice about CONSENTED (one read, two at one moment:
+    # newest ledger event first), one of the other practice about CONSENTED (not this
+    # practice's to read) and one of it about ELSEWHERE.
+    notified = [
+        (patients, CONSENTED, now - dt.timedelta(days=2), "emergency_access", "", now),
+        (patients, CONSENTED, now - dt.timedelta(days=1), "blank_under_policy", "Corona", None),
+        (patients, CONSENTED, now - dt.timedelta(days=1), "emergency_access", "Corona", None),
+        (other, CONSENTED, now, "emergency_access", "", None),
+        (other, ELSEWHERE, now, "blank_under_policy", "", None),
+    ]
+    for seq, (practice, bsn, at, reason, policy, read_at) in enumerate(notified, start=1000):
+        GpNotification.objects.create(
+            practice=practice,
+            patient_bsn=bsn,
+            event_seq=seq,
+            occurred_at=at,
+            reason=reason,
+            organisation_name=f"HAP {seq}",
+            user_name="Verpleegkundige",
+            user_role="triage",
+            consent_policy=policy,
+            read_at=read_at,
+            read_by="Dokter" if read_at else "",
+        )
     gp_practice = Organisation.Kind.GP_PRACTICE
     return [  # a GP of this practice, of the other one, of an organisation without an AGB
         MembershipFactory(
@@ -103,7 +128,15 @@ def _comparable(rows):
     if rows is None:
         return None
     practice = (rows.practice.pk, rows.practice.agb, rows.practice.name)
-    return practice, rows.enrolled_since, rows.name, rows.current, rows.history, rows.consultations
+    return (
+        practice,
+        rows.enrolled_since,
+        rows.name,
+        rows.current,
+        rows.history,
+        rows.consultations,
+        rows.notifications,
+    )
 
 
 @pytest.mark.parametrize("consultations", [50, 3])
@@ -134,7 +167,7 @@ def test_patient_rows_agree_with_the_orm(varied, consultations):
         *((here, NO_SUMMARY_UNDATED, birth) for birth in (BIRTH, OTHER_BIRTH, NOBODYS_BIRTH)),
         *((there, ELSEWHERE, birth) for birth in (BIRTH, OTHER_BIRTH, NOBODYS_BIRTH)),
     }
-    _practice, _since, name, current, history, views = found[(here, CONSENTED, BIRTH)]
+    _practice, _since, name, current, history, views, notes = found[(here, CONSENTED, BIRTH)]
     assert name == "Jan Visser" and current == {HAP: R, SEH: C}
     assert [row[1:4] for row in history] == [
         ("consent", "both", "gp_practice"),  # the fixtures' own, registered now
@@ -152,3 +185,13 @@ def test_patient_rows_agree_with_the_orm(varied, consultations):
     assert found[(here, BLANK, BIRTH)][3] == {HAP: C, SEH: R}
     assert found[(here, NO_SUMMARY_DATED, OTHER_BIRTH)][3] == {HAP: B, SEH: B}
     assert found[(here, NO_SUMMARY_DATED, OTHER_BIRTH)][5] == []  # never consulted
+    # The practice's own notifications only, newest first (the later ledger event first
+    # at one moment), the time read as a time.
+    assert [(seq, policy) for *_rest, policy, _read_at, _by, seq in notes] == [
+        (1002, "Corona"),
+        (1001, "Corona"),
+        (1000, ""),
+    ]
+    assert isinstance(notes[2][8], dt.datetime) and notes[2][9] == "Dokter"
+    assert [row[-1] for row in found[(there, ELSEWHERE, BIRTH)][6]] == [1004]
+    assert found[(here, BLANK, BIRTH)][6] == []
