@@ -6,7 +6,13 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from audit.models import AccessEvent, EventType
-from portal.access import Permission, membership_allows, requires
+from portal.access import (
+    Permission,
+    _active_memberships,
+    _active_memberships_orm,
+    membership_allows,
+    requires,
+)
 from portal.models import Organisation, Role
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 
@@ -93,3 +99,34 @@ def test_a_user_with_several_organisations_chooses_one_and_only_their_own(client
     home = client.get("/").content.decode()
     assert "U werkt voor SEH Zuid" in home
     assert "HAP Elders" not in home
+
+
+def _as_compared(memberships):
+    return [
+        (vars_of(m), vars_of(m.organisation))
+        for m in memberships  # every column, both models
+    ]
+
+
+def vars_of(instance):
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_active_memberships_statement_reads_what_the_orm_reads():
+    """portal.access._active_memberships (by hand, on every signed-in page) against the ORM
+    query it replaces: only the user's own, only active ones, oldest first, with their
+    organisations; nothing for a user without any."""
+    nurse = MembershipFactory(postal_code="1234AB", uzi_role_code="30.015")
+    MembershipFactory(
+        user=nurse.user,
+        organisation__kind=Organisation.Kind.SEH,
+        organisation__agb="",
+        role=Role.DOCTOR,
+    )
+    MembershipFactory(user=nurse.user, is_active=False)
+    other = MembershipFactory()
+    by_hand = _active_memberships(nurse.user.pk)
+    assert _as_compared(by_hand) == _as_compared(_active_memberships_orm(nurse.user.pk))
+    assert [m.organisation.kind for m in by_hand] == [Organisation.Kind.HAP, Organisation.Kind.SEH]
+    assert _active_memberships(other.user.pk)[0].organisation == other.organisation
+    assert _active_memberships(other.user.pk + 1000) == []
