@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import Answer
+from portal.widgets import PlainSelect
 from triage.models import EmergencyReason
 
 
@@ -41,7 +42,7 @@ class PointOfCareForm(forms.Form):
         label=_("Why can the patient not consent?"),
         choices=[("", "—"), *EmergencyReason.choices],
         required=False,
-        widget=forms.Select(attrs={"class": "utrecht-select utrecht-select--html-select"}),
+        widget=PlainSelect(attrs={"class": "utrecht-select utrecht-select--html-select"}),
     )
     emergency_text = forms.CharField(
         label=_("Explanation"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.identifiers import validate_bsn
 from audit.models import EventType
 from oversight.ledger.selectors import BadCursor, Cursor, LedgerQuery
+from portal.widgets import PlainSelect
 
 TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
 SELECT = "utrecht-select utrecht-select--html-select"
@@ -107,7 +108,7 @@ class LedgerSearchForm(_Named):
         label=_("Event type"),
         required=False,
         choices=[("", _("Any"))] + EventType.choices,
-        widget=forms.Select(attrs={"class": SELECT}),
+        widget=PlainSelect(attrs={"class": SELECT}),
     )
     # Where the page starts: a signed cursor from the "older"/"newer" links, never typed.
     pagina = forms.CharField(required=False, widget=forms.HiddenInput)

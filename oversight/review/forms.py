@@ -12,8 +12,9 @@ from audit.models import MisuseAlert
 from oversight.models import AlertReview
 from oversight.review.selectors import AlertState
 from oversight.review.services import JUSTIFICATION_MAX, JUSTIFICATION_MIN
+from portal.widgets import PlainSelect
 
-SELECT = forms.Select(attrs={"class": "utrecht-select utrecht-select--html-select"})
+SELECT = PlainSelect(attrs={"class": "utrecht-select utrecht-select--html-select"})
 
 
 class AlertFilterForm(forms.Form):
