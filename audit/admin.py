@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessEvent, LedgerCheckpoint, MonitoringWatermark
 
@@ -42,7 +43,12 @@ class AccessEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LedgerCheckpoint)
 class LedgerCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("seq", "hash", "created_at")
+    list_display = ("seq", "hash", "created_at", "timestamped")
+    exclude = ("timestamp_token",)  # bytes; the proof is the file outside the database
+
+    @admin.display(boolean=True, description=_("timestamped (RFC 3161)"))
+    def timestamped(self, checkpoint: LedgerCheckpoint) -> bool:
+        return checkpoint.timestamp_token is not None
 
 
 @admin.register(MonitoringWatermark)

@@ -165,21 +165,32 @@ class VerifyResult:
     head_seq: int
     head_hash: str
     first_break: ChainBreak | None
+    timestamped_checked: int = 0  # heads proven outside the database (audit.anchors)
+    # Timestamp files that prove nothing (forged, damaged, another authority's): the proof
+    # outside the database is not whole, so the ledger is not reported intact.
+    anchor_problems: tuple[str, ...] = ()
 
     @property
     def intact(self) -> bool:
-        return self.first_break is None
+        return self.first_break is None and not self.anchor_problems
 
 
 class ChainWalker:
     """Checks events one by one, in seq order, against their predecessor.
 
     ``checkpoints`` ({seq: hash}) are heads recorded by earlier verifications;
-    they catch a chain that was rebuilt, or cut off at the end.
+    they catch a chain that was rebuilt, or cut off at the end. ``timestamped`` ({seq:
+    (hash, how it is proven)}) are heads proven outside the database (audit.anchors): they
+    catch the same when the checkpoints were deleted or rewritten too.
     """
 
-    def __init__(self, checkpoints: dict[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        checkpoints: dict[int, str] | None = None,
+        timestamped: dict[int, tuple[str, str]] | None = None,
+    ) -> None:
         self.checkpoints = checkpoints or {}
+        self.timestamped = timestamped or {}
         self.checked = 0
         self.head_seq = 0
         self.head_hash = GENESIS_HASH
@@ -202,21 +213,40 @@ class ChainWalker:
             return ChainBreak(seq, event_id, "content does not match its hash (event changed)")
         if seq in self.checkpoints and self.checkpoints[seq] != row["hash"]:
             return ChainBreak(seq, event_id, "hash differs from an earlier checkpoint (rebuilt)")
+        stamped = self.timestamped.get(seq)
+        if stamped is not None and stamped[0] != row["hash"]:
+            return ChainBreak(seq, event_id, f"hash differs from the head {stamped[1]} (rebuilt)")
         self.head_seq, self.head_hash = seq, row["hash"]
         return None
 
     def finish(self) -> ChainBreak | None:
-        """After the last row: was anything after it seen by a checkpoint?"""
-        beyond = [seq for seq in self.checkpoints if seq > self.head_seq]
-        if not beyond:
+        """After the last row: was anything after it seen by a checkpoint, or proven by a
+        timestamp?"""
+        witnesses = [
+            (seq, f"a checkpoint saw #{seq}") for seq in self.checkpoints if seq > self.head_seq
+        ] + [
+            (seq, f"a head {how} names #{seq}")
+            for seq, (_hash, how) in self.timestamped.items()
+            if seq > self.head_seq
+        ]
+        if not witnesses:
             return None
-        lost = max(beyond)
+        lost, witness = max(witnesses)
         return ChainBreak(
             self.head_seq + 1,
             "-",
-            f"the chain ends at #{self.head_seq} but a checkpoint saw #{lost}: "
+            f"the chain ends at #{self.head_seq} but {witness}: "
             f"events #{self.head_seq + 1}..#{lost} were removed",
         )
 
-    def result(self, chain_break: ChainBreak | None) -> VerifyResult:
-        return VerifyResult(self.checked, self.head_seq, self.head_hash, chain_break)
+    def result(
+        self, chain_break: ChainBreak | None, anchor_problems: tuple[str, ...] = ()
+    ) -> VerifyResult:
+        return VerifyResult(
+            self.checked,
+            self.head_seq,
+            self.head_hash,
+            chain_break,
+            timestamped_checked=len(self.timestamped),
+            anchor_problems=anchor_problems,
+        )

@@ -564,11 +564,15 @@ def role_granted(*, actor: Actor, created: bool, membership: dict[str, Any]) -> 
     )
 
 
-def ledger_verified(*, actor: Actor, checked: int, head_seq: int) -> AccessEvent:
+def ledger_verified(
+    *, actor: Actor, checked: int, head_seq: int, timestamped: bool = False
+) -> AccessEvent:
+    """The chain verified intact up to `head_seq` and anchored; `timestamped`: the head was
+    timestamped by the authority and written outside the database too (audit.anchors)."""
     return access_event_record(
         event_type=EventType.LEDGER_VERIFIED,
         action=Action.EXECUTE,
         actor=actor,
         purpose_of_use=Purpose.OPERATIONS,
-        detail={"checked": checked, "head_seq": head_seq},
+        detail={"checked": checked, "head_seq": head_seq, "timestamped": timestamped},
     )

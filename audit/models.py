@@ -170,11 +170,17 @@ class LedgerCheckpoint(models.Model):
     The hash chain shows an edited or removed event in the middle; removing
     the newest events leaves a shorter chain that is still consistent. A
     checkpoint remembers that seq N had hash H, so such a cut shows too.
+    A database superuser can delete checkpoints as well: the timestamped copies outside the
+    database (audit.anchors) are what holds then.
     """
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     seq = models.BigIntegerField(_("sequence"))
     hash = models.CharField(_("hash"), max_length=64)
+    # The timestamping authority's answer for this head (RFC 3161, DER), where one is
+    # configured; the same answer is kept outside the database (audit.anchors), which is
+    # what audit_verify trusts: this copy is for the reports and the admin.
+    timestamp_token = models.BinaryField(_("RFC 3161 timestamp"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("ledger checkpoint")

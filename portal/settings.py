@@ -343,6 +343,14 @@ MONITORING_PATIENT_USERS = int(os.environ.get("MONITORING_PATIENT_USERS", "5"))
 MONITORING_PATIENT_USERS_MINUTES = int(os.environ.get("MONITORING_PATIENT_USERS_MINUTES", "60"))
 
 # --- Sessions: they end when the user is idle, and after a shift at the latest ----
+# The ledger's heads timestamped by an RFC 3161 authority and kept outside the database
+# (audit.anchors, issue 16): off where no LEDGER_TSA_URL is set. The certificate is the
+# authority's signing certificate, the roots what it chains to (PEM files).
+LEDGER_TSA_URL = os.environ.get("LEDGER_TSA_URL", "")
+LEDGER_TSA_CERTIFICATE = os.environ.get("LEDGER_TSA_CERTIFICATE", "")
+LEDGER_TSA_ROOTS = os.environ.get("LEDGER_TSA_ROOTS", "")
+LEDGER_ANCHOR_DIR = Path(os.environ.get("LEDGER_ANCHOR_DIR", VAR_DIR / "ledger-anchors"))
+
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_SHIFT_HOURS", "12")) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS

@@ -82,6 +82,13 @@ def forget_rate_limits() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _ledger_anchors_of_the_test(settings, tmp_path_factory):
+    """Timestamp files (audit.anchors) of each test's own: never var/'s, where a demo with an
+    authority may have written some."""
+    settings.LEDGER_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+
+
+@pytest.fixture(autouse=True)
 def _rate_limits_forgotten():
     yield
     forget_rate_limits()

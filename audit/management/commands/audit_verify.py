@@ -8,8 +8,9 @@ from audit.verification import ledger_checkpoint, ledger_verify
 
 class Command(BaseCommand):
     help = (
-        "Walk the access ledger's hash chain. Exits 0 when intact; otherwise "
-        "exits 1 and names the first broken event."
+        "Walk the access ledger's hash chain against its checkpoints and its timestamped "
+        "heads. Exits 0 when intact; otherwise exits 1 and names the first broken event "
+        "(or the timestamp files that prove nothing)."
     )
 
     def add_arguments(self, parser):
@@ -27,15 +28,22 @@ class Command(BaseCommand):
         result = ledger_verify(progress=progress if options["verbosity"] >= 1 else None)
         if result.checked >= 10_000:
             sys.stderr.write("\n")
-        if not result.intact:
+        if result.first_break is not None:
             raise CommandError(
                 f"Ledger BROKEN at {result.first_break} "
                 f"({result.checked} events checked; the last intact event is #{result.head_seq})",
+                returncode=1,
+            )
+        if result.anchor_problems:
+            raise CommandError(
+                "The ledger's timestamped heads (LEDGER_ANCHOR_DIR) are not whole: "
+                + "; ".join(result.anchor_problems),
                 returncode=1,
             )
         if checkpoint:
             ledger_checkpoint(result=result, actor=Actor.system("audit_verify"))
         self.stdout.write(
             f"Ledger intact: {result.checked} events, head #{result.head_seq} "
-            f"sha256 {result.head_hash[:16]}…"
+            f"sha256 {result.head_hash[:16]}…; {result.timestamped_checked} timestamped "
+            "heads outside the database agree"
         )
