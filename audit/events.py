@@ -564,6 +564,22 @@ def role_granted(*, actor: Actor, created: bool, membership: dict[str, Any]) -> 
     )
 
 
+def ledger_exported(
+    *, actor: Actor, asked: dict[str, Any], exported: int, patient_bsn: str = ""
+) -> AccessEvent:
+    """The organisation's ledger handed out as FHIR AuditEvents (oversight.export): one event
+    per patient whose events were in it (or who was asked for), so that each patient's own
+    log shows it; one without a patient for a page of none."""
+    return access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"page": "fhir_export", "asked": asked, "exported": exported},
+    )
+
+
 def ledger_verified(
     *, actor: Actor, checked: int, head_seq: int, timestamped: bool = False
 ) -> AccessEvent:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("registry.api.urls")),
     # HAPs' and SEHs' systems send their contact registrations (docs/reconciliation.md).
     path("api/", include("oversight.reconciliation.api.urls")),
+    path("api/", include("oversight.export.urls")),
     path("beleid/", include("consent.urls")),
     path("toezicht/", include("oversight.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
