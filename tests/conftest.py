@@ -82,10 +82,15 @@ def forget_rate_limits() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _ledger_anchors_of_the_test(settings, tmp_path_factory):
+def _ledger_anchors_of_the_test(tmp_path_factory):
     """Timestamp files (audit.anchors) of each test's own: never var/'s, where a demo with an
-    authority may have written some."""
-    settings.LEDGER_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+    authority may have written some. Not through the `settings` fixture: requested here, it
+    would be set up before _rate_limits_forgotten and so undone after it, which would then
+    run with a test's changed REDIS_URL."""
+    from django.test import override_settings
+
+    with override_settings(LEDGER_ANCHOR_DIR=tmp_path_factory.mktemp("anchors")):
+        yield
 
 
 @pytest.fixture(autouse=True)

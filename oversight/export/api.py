@@ -120,7 +120,8 @@ class AuditEventsView(PracticeAPIView):
                     "wrong way round, a count out of range, neither patient nor from."
                 ),
             ),
-            **COMMON_REFUSALS,
+            # A GET has no body: no 415.
+            **{code: refusal for code, refusal in COMMON_REFUSALS.items() if code != 415},
             401: OpenApiResponse(
                 registry_serializers.DetailSerializer,
                 description="No valid API key of a HAP or SEH (logged in the ledger).",

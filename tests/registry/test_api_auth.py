@@ -180,6 +180,7 @@ def test_the_schema_is_for_practices_and_staff_only(client, patients, key_a):
         "/api/v1/registrations/batch",
         "/api/v1/patients/lookup",
         "/api/v1/contacts",  # HAPs' and SEHs' contact registrations (oversight)
+        "/api/v1/audit-events",  # their ledger as FHIR AuditEvents (oversight.export)
     }
     assert set(document["components"]["securitySchemes"]) == {
         "ApiKey",
