@@ -150,20 +150,13 @@ def event_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(fields)).hexdigest()
 
 
-# Set on a row whose values must be hashed by event_hash, not by orjson (see
-# audit.verification._rows_postgresql).
-SLOW_PATH = "_hash_as_reference"
-
-
 def event_hash_fast(fields: dict[str, Any]) -> str:
-    """event_hash for an event whose values are plain JSON already (as the verification
-    reads them: the time as canonical text, the id as text, the detail parsed): the payload
-    written by orjson (canonical_dumps_fast), or by event_hash where orjson cannot or the
-    row is marked SLOW_PATH."""
-    if SLOW_PATH in fields:
-        return event_hash(fields)
+    """event_hash for a dict of exactly HASHED_FIELDS whose values are plain JSON already (as
+    the verification reads them: the time as canonical text, the id as text, the detail
+    parsed, no floats): the payload written by orjson (canonical_dumps_fast) as it is, or by
+    event_hash where orjson cannot (an integer beyond 64 bits)."""
     try:
-        data = orjson.dumps({name: fields[name] for name in HASHED_FIELDS}, option=_FAST_OPTIONS)
+        data = orjson.dumps(fields, option=_FAST_OPTIONS)
     except TypeError:
         return event_hash(fields)
     return hashlib.sha256(data).hexdigest()
@@ -209,13 +202,19 @@ class ChainWalker:
         checkpoints: dict[int, str] | None = None,
         timestamped: dict[int, tuple[str, str]] | None = None,
         hasher: Callable[[dict[str, Any]], str] = event_hash,
+        after: int = 0,
     ) -> None:
         self.checkpoints = checkpoints or {}
         self.timestamped = timestamped or {}
         self.hasher = hasher
         self.checked = 0
-        self.head_seq = 0
-        self.head_hash = GENESIS_HASH
+        self.head_seq = after
+        # From the start of the chain, the genesis hash; from event #after + 1 on (a range
+        # of the chain verified apart, audit.verification), whatever the first event names
+        # as its predecessor's hash, which the range before must end with.
+        self.head_hash: str | None = GENESIS_HASH if after == 0 else None
+        self.first_prev_hash: str | None = None
+        self.first_event_id = ""
 
     def step(self, row: dict[str, Any]) -> ChainBreak | None:
         self.checked += 1
@@ -229,6 +228,9 @@ class ChainWalker:
             else:
                 reason = f"sequence goes back from #{self.head_seq} to #{seq}"
             return ChainBreak(seq, event_id, reason)
+        if self.head_hash is None:
+            self.head_hash = self.first_prev_hash = row["prev_hash"]
+            self.first_event_id = event_id
         if row["prev_hash"] != self.head_hash:
             return ChainBreak(seq, event_id, "prev_hash is not the hash of the event before it")
         if self.hasher(row) != row["hash"]:

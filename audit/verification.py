@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
+import multiprocessing
+import queue
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -23,7 +26,7 @@ from audit.anchors import (
 )
 from audit.chain import (
     HASHED_FIELDS,
-    SLOW_PATH,
+    ChainBreak,
     ChainWalker,
     VerifyResult,
     event_hash,
@@ -37,17 +40,27 @@ PROGRESS_EVERY = 10_000
 
 
 def ledger_verify(
-    *, progress: Callable[[int], None] | None = None, chunk_size: int = 5_000
+    *,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = 5_000,
+    processes: int = 1,
 ) -> VerifyResult:
     """Walk the whole chain in seq order; stop at the first broken event. The heads of the
     checkpoint rows and of the timestamp files (those that verify; the others are reported
-    as problems) must be the chain's own."""
+    as problems) must be the chain's own. With `processes` > 1 (PostgreSQL, outside a
+    transaction, a ledger of at least MIN_EVENTS_A_PROCESS events a process), ranges of the
+    chain are walked side by side and joined (_verify_in_ranges): the same result."""
     anchors, problems = anchors_read()
+    checkpoints = dict(LedgerCheckpoint.objects.values_list("seq", "hash"))
+    timestamped = {anchor.seq: (anchor.hash, anchor.describe()) for anchor in anchors}
     postgresql = connection.vendor == "postgresql"
+    if postgresql and processes > 1 and not connection.in_atomic_block:
+        head = _head_seq()
+        if head >= processes * MIN_EVENTS_A_PROCESS:
+            ranges = _ranges(head, processes)
+            return _verify_in_ranges(ranges, checkpoints, timestamped, chunk_size, problems)
     walker = ChainWalker(
-        dict(LedgerCheckpoint.objects.values_list("seq", "hash")),
-        timestamped={anchor.seq: (anchor.hash, anchor.describe()) for anchor in anchors},
-        hasher=event_hash_fast if postgresql else event_hash,
+        checkpoints, timestamped=timestamped, hasher=_computed if postgresql else event_hash
     )
     rows = (
         _rows_postgresql(chunk_size)
@@ -62,6 +75,115 @@ def ledger_verify(
         if progress and walker.checked % PROGRESS_EVERY == 0:
             progress(walker.checked)
     return walker.result(walker.finish(), tuple(problems))
+
+
+# Below this many events a process, starting processes costs more than it saves.
+MIN_EVENTS_A_PROCESS = 50_000
+
+
+def _head_seq() -> int:
+    return AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def _ranges(head: int, parts: int) -> list[tuple[int, int]]:
+    """1..head in `parts` ranges of (nearly) equal length, in order; the last open-ended
+    (events appended meanwhile belong to it, as a single walk would read them or not)."""
+    size = -(-head // parts)
+    ranges = [(start, start + size - 1) for start in range(1, head + 1, size)]
+    return [*ranges[:-1], (ranges[-1][0], 0)]
+
+
+@dataclass(frozen=True)
+class _RangeWalked:
+    first_seq: int
+    last_seq: int  # 0: open-ended
+    checked: int
+    head_seq: int
+    head_hash: str | None
+    first_prev_hash: str | None
+    first_event_id: str
+    chain_break: ChainBreak | None
+
+
+def _range_walk(
+    bounds: tuple[int, int],
+    checkpoints: dict[int, str],
+    timestamped: dict[int, tuple[str, str]],
+    chunk_size: int,
+) -> _RangeWalked:
+    """One range of the chain, in a process of its own (its own database connection)."""
+    first, last = bounds
+    walker = ChainWalker(checkpoints, timestamped=timestamped, hasher=_computed, after=first - 1)
+    chain_break = None
+    try:
+        for row in _rows_postgresql(chunk_size, first=first, last=last):
+            if chain_break := walker.step(row):
+                break
+    finally:
+        connection.close()
+    return _RangeWalked(
+        first,
+        last,
+        walker.checked,
+        walker.head_seq,
+        walker.head_hash,
+        walker.first_prev_hash,
+        walker.first_event_id,
+        chain_break,
+    )
+
+
+def _verify_in_ranges(
+    ranges: list[tuple[int, int]],
+    checkpoints: dict[int, str],
+    timestamped: dict[int, tuple[str, str]],
+    chunk_size: int,
+    problems: list[str],
+) -> VerifyResult:
+    """Each range walked by a process of its own (forked: the parent's connection is closed
+    first, so no two processes share one); then joined in order: each range must begin
+    where the one before ended — the next seq, and the hash that range's last event has —
+    which is what a single walk checks at that point."""
+    connection.close()
+    work = [(bounds, checkpoints, timestamped, chunk_size) for bounds in ranges]
+    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        walked = pool.starmap(_range_walk, work)
+    joined = ChainWalker(checkpoints, timestamped=timestamped)
+    short_of: int | None = None  # the last seq of the range before, when events end early
+    for part in walked:
+        if short_of is not None:
+            # Events missing at the end of the range before: named at the event after the
+            # gap, as a single walk names it.
+            expected = joined.head_seq + 1
+            found = part.first_seq if part.first_event_id else short_of + 1
+            joined.checked += 1
+            return joined.result(
+                ChainBreak(
+                    found,
+                    part.first_event_id or "-",
+                    f"expected event #{expected}, found #{found}: #{expected}..#{found - 1} "
+                    "missing",
+                ),
+                tuple(problems),
+            )
+        if part.first_prev_hash is not None and part.first_prev_hash != joined.head_hash:
+            # The range's first event does not follow the one before: found here, as a
+            # single walk finds it there.
+            chain_break = ChainBreak(
+                part.first_seq,
+                part.first_event_id,
+                "prev_hash is not the hash of the event before it",
+            )
+            joined.checked += 1
+            return joined.result(chain_break, tuple(problems))
+        joined.checked += part.checked
+        if part.head_seq >= part.first_seq:  # at least one intact event in the range
+            joined.head_seq, joined.head_hash = part.head_seq, part.head_hash
+        if part.chain_break is not None:
+            return joined.result(part.chain_break, tuple(problems))
+        if part.last_seq and part.head_seq != part.last_seq:
+            short_of = part.last_seq
+    return joined.result(joined.finish(), tuple(problems))
 
 
 # The hashed columns as the canonical JSON holds them (audit.chain.canonical_value), converted
@@ -79,37 +201,102 @@ _ROWS_SQL = (
     + ", ".join(_CONVERTED.get(name, f'"{name}"') for name in HASHED_FIELDS)
     + ', "hash" FROM "audit_accessevent" ORDER BY "seq"'
 )
+# A range of it: from seq %s to seq %s, or from seq %s to the end.
+_RANGE_SQL = _ROWS_SQL.replace(' ORDER BY "seq"', ' WHERE "seq" BETWEEN %s AND %s ORDER BY "seq"')
+_TAIL_SQL = _ROWS_SQL.replace(' ORDER BY "seq"', ' WHERE "seq" >= %s ORDER BY "seq"')
 _DETAIL = HASHED_FIELDS.index("detail")
+COMPUTED = "_computed_hash"
 
 
-def _rows_postgresql(chunk_size: int) -> Iterator[dict[str, Any]]:
+def _computed(row: dict[str, Any]) -> str:
+    return row[COMPUTED]
+
+
+def _rows_postgresql(chunk_size: int, *, first: int = 0, last: int = 0) -> Iterator[dict[str, Any]]:
     """The ledger in seq order through a server-side cursor, `chunk_size` rows a fetch, each
-    row a dict of HASHED_FIELDS and hash with plain JSON values."""
-    names = (*HASHED_FIELDS, "hash")
+    row a dict of HASHED_FIELDS and hash with plain JSON values, and COMPUTED: the hash its
+    values give (what ChainWalker compares with the stored one). The next rows are fetched
+    while these are hashed (_prefetched): PostgreSQL's part and Python's overlap."""
     with transaction.atomic(), connection.cursor() as django_cursor:
         raw = django_cursor.connection.cursor(name="ledger_verify")
         raw.itersize = chunk_size
-        raw.execute(_ROWS_SQL)
-        while batch := raw.fetchmany(chunk_size):
-            for values in batch:
-                row = dict(zip(names, values, strict=True))
-                text = values[_DETAIL]
-                if _NOT_ONLY_64_BIT_INTEGERS.search(text):
-                    # orjson reads an integer beyond 64 bits as a float, and writes floats
-                    # as json.dumps may not: such a row is read and hashed as the reference
-                    # does (json, audit.chain.event_hash). Strings that only look like such
-                    # numbers come here too, which costs time, not correctness.
-                    row["detail"] = json.loads(text)
-                    row[SLOW_PATH] = True
-                else:
-                    row["detail"] = orjson.loads(text)
-                yield row
-        raw.close()
+        if last:
+            raw.execute(_RANGE_SQL, [first, last])
+        elif first:
+            raw.execute(_TAIL_SQL, [first])
+        else:
+            raw.execute(_ROWS_SQL)
+        try:
+            for batch in _prefetched(raw, chunk_size):
+                for values in batch:
+                    # The hashed fields first (zip stops before the stored hash, last).
+                    row = dict(zip(HASHED_FIELDS, values, strict=False))
+                    detail = orjson.loads(values[_DETAIL])
+                    if _has_float(detail):
+                        # orjson reads an integer beyond 64 bits as a float, and writes
+                        # floats as json.dumps may not (the ledger refuses floats, so only a
+                        # changed row has one): such a row is read and hashed as the
+                        # reference does (json, audit.chain.event_hash).
+                        row["detail"] = json.loads(values[_DETAIL])
+                        computed = event_hash(row)
+                    else:
+                        row["detail"] = detail
+                        computed = event_hash_fast(row)
+                    row["hash"], row[COMPUTED] = values[-1], computed
+                    yield row
+        finally:
+            raw.close()
 
 
-# A JSON number that is not an integer within 64 bits: a fraction or an exponent follows a
-# digit directly, or 19 digits and more in a row.
-_NOT_ONLY_64_BIT_INTEGERS = re.compile(r"[0-9][.eE]|[0-9]{19}")
+_END = object()
+
+
+def _prefetched(cursor, size: int) -> Iterator[list[tuple]]:
+    """The cursor's batches, each fetched by a thread while the one before is used (psycopg
+    waits for the server without the GIL). Stopping early (a broken chain) stops the thread
+    before the cursor is closed."""
+    ready: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set() and (batch := cursor.fetchmany(size)):
+                ready.put(batch)
+            ready.put(_END)
+        except BaseException as error:  # handed to the caller's thread
+            ready.put(error)
+
+    fetcher = threading.Thread(target=fetch, name="ledger_verify fetch", daemon=True)
+    fetcher.start()
+    try:
+        while (batch := ready.get()) is not _END:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield batch
+    finally:
+        stop.set()
+        while fetcher.is_alive():  # let a fetch that waits to hand over its batch end
+            try:
+                ready.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        fetcher.join()
+
+
+def _has_float(value: Any) -> bool:
+    """Whether a parsed JSON value holds a float anywhere (details are small: a walk costs
+    about a microsecond)."""
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return False
+    for item in value:
+        if _has_float(item):
+            return True
+    return False
 
 
 def ledger_checkpoint(*, result: VerifyResult, actor: Actor) -> LedgerCheckpoint:

@@ -12,10 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from audit.chain import HASHED_FIELDS, event_hash, event_hash_fast
+from audit.chain import HASHED_FIELDS, event_hash
 from audit.models import AccessEvent, Action, EventType, LedgerCheckpoint
 from audit.services import access_event_record
-from audit.verification import _rows_postgresql
+from audit.verification import COMPUTED, _rows_postgresql, ledger_verify
 from tests.audit.helpers import NURSE, record_events
 from tests.processes import test_database_url
 
@@ -171,4 +171,65 @@ def test_the_fast_read_of_the_ledger_hashes_as_the_orm_read():
     assert len(fast_rows) == len(orm_rows) == len(details)
     for fast, orm in zip(fast_rows, orm_rows, strict=True):
         assert fast["detail"] == orm["detail"]
-        assert event_hash_fast(fast) == event_hash(orm) == orm["hash"] == fast["hash"]
+        assert fast[COMPUTED] == event_hash(orm) == orm["hash"] == fast["hash"]
+
+
+def test_a_break_found_early_stops_the_fetching_in_small_chunks():
+    """The verification fetches the next rows while it hashes these (a thread): a break in
+    the first chunk ends it cleanly, with rows still to come, and the next run works."""
+    record_events(12)
+    tamper("UPDATE audit_accessevent SET user_name = 'Mallory' WHERE seq = 2")
+    result = ledger_verify(chunk_size=2)
+    assert (result.first_break.seq, result.checked) == (2, 2)
+    assert "content does not match its hash" in result.first_break.reason
+    assert ledger_verify(chunk_size=5).first_break.seq == 2
+
+
+SCENARIOS = {
+    "intact": [],
+    "an event in a range edited": ["UPDATE audit_accessevent SET user_name = 'M' WHERE seq = 15"],
+    "a range's last event edited": ["UPDATE audit_accessevent SET user_name = 'M' WHERE seq = 10"],
+    "a range's first event edited": ["UPDATE audit_accessevent SET user_name = 'M' WHERE seq = 11"],
+    "a range's last event removed": ["DELETE FROM audit_accessevent WHERE seq = 10"],
+    "a range's first event removed": ["DELETE FROM audit_accessevent WHERE seq = 11"],
+    "a range's first event given another predecessor": [
+        "UPDATE audit_accessevent SET prev_hash = 'p' || seq WHERE seq = 21"
+    ],
+    "the newest events cut off after a checkpoint": [
+        "DELETE FROM audit_accessevent WHERE seq >= 26"
+    ],
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_ranges_walked_side_by_side_find_what_one_walk_finds(scenario, monkeypatch):
+    """ledger_verify(processes=3) walks 1..10, 11..20 and 21.. in processes of their own and
+    joins them: the same verdict, break and head as one walk, for breaks inside a range and
+    at its edges (where only the joining can see them)."""
+    monkeypatch.setattr("audit.verification.MIN_EVENTS_A_PROCESS", 1)
+    record_events(30)
+    LedgerCheckpoint.objects.create(seq=30, hash=AccessEvent.objects.get(seq=30).hash)
+    if SCENARIOS[scenario]:
+        tamper(*SCENARIOS[scenario])
+    one, three = ledger_verify(processes=1), ledger_verify(processes=3)
+    assert three.intact is one.intact is (scenario == "intact")
+    assert (three.head_seq, three.head_hash) == (one.head_seq, one.head_hash)
+    assert three.first_break == one.first_break
+    assert three.checked == one.checked == (30 if scenario == "intact" else one.checked)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_walks_in_processes_when_asked(monkeypatch):
+    monkeypatch.setattr("audit.verification.MIN_EVENTS_A_PROCESS", 1)
+    record_events(6)
+    from io import StringIO
+
+    out = StringIO()
+    call_command("audit_verify", "--processes", "2", stdout=out, stderr=StringIO())
+    assert "Ledger intact: 6 events, head #6" in out.getvalue()
+    tamper("UPDATE audit_accessevent SET user_name = 'M' WHERE seq = 5")
+    with pytest.raises(CommandError, match="event #5"):
+        call_command("audit_verify", "--processes", "2", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="--processes"):
+        call_command("audit_verify", "--processes", "0")

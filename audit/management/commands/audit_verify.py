@@ -15,17 +15,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="walk ranges of the chain side by side in this many processes (PostgreSQL)",
+        )
+        parser.add_argument(
             "--checkpoint",
             action="store_true",
             help="when intact, record the head as a checkpoint (catches later cuts at the end)",
         )
 
-    def handle(self, *args, checkpoint: bool, **options):
+    def handle(self, *args, checkpoint: bool, processes: int, **options):
+        if processes < 1:
+            raise CommandError("--processes: at least 1")
+
         def progress(checked: int) -> None:
             sys.stderr.write(f"\r  {checked:,} events checked")
             sys.stderr.flush()
 
-        result = ledger_verify(progress=progress if options["verbosity"] >= 1 else None)
+        result = ledger_verify(
+            progress=progress if options["verbosity"] >= 1 and processes == 1 else None,
+            processes=processes,
+        )
         if result.checked >= 10_000:
             sys.stderr.write("\n")
         if result.first_break is not None:
