@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.core import signing
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert, Outcome
+from oversight.ledger.sql import page_rows
 from portal.models import Role
 
 # Dutch time, as the pages show it: settings.TIME_ZONE (Europe/Amsterdam).
@@ -206,6 +208,34 @@ def _past(cursor: Cursor) -> Q:
     return Q(occurred_at__gte=at) & (Q(occurred_at__gt=at) | Q(seq__gt=seq))
 
 
+def _page_rows_orm(
+    organisation_ura: str,
+    *,
+    username: str | None,
+    bsn: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    event_type: str | None,
+    cursor: Cursor | None,
+    newer_first: bool,
+    limit: int,
+) -> list[tuple]:
+    """What oversight.ledger.sql.page_rows reads, through the ORM: on other databases, and as
+    the reference its test compares it with."""
+    events = ledger_events(
+        organisation_ura,
+        username=username,
+        bsn=bsn,
+        start=start,
+        end=end,
+        event_type=event_type,
+    )
+    if cursor is not None:
+        events = events.filter(_past(cursor))
+    order = ("-occurred_at", "-seq") if newer_first else ("occurred_at", "seq")
+    return list(events.order_by(*order).values_list(*_ROW_FIELDS)[:limit])
+
+
 def ledger_page(
     organisation_ura: str,
     *,
@@ -220,19 +250,31 @@ def ledger_page(
     """One page of the organisation's events that match, newest first: the newest `size`
     without a cursor, else the `size` just past it (older or newer). One statement of at
     most size + 1 rows; whether there is a further page is that one extra row."""
-    events = ledger_events(
-        organisation_ura,
-        username=username,
-        bsn=bsn,
-        start=start,
-        end=end,
-        event_type=event_type,
-    )
     newer_first = cursor is None or cursor.direction == "older"
-    if cursor is not None:
-        events = events.filter(_past(cursor))
-    order = ("-occurred_at", "-seq") if newer_first else ("occurred_at", "seq")
-    found = list(events.order_by(*order).values_list(*_ROW_FIELDS)[: size + 1])
+    if connection.vendor == "postgresql" and organisation_ura:
+        found = page_rows(
+            organisation_ura,
+            username=username,
+            bsn=bsn,
+            start=start,
+            end=end,
+            event_type=event_type,
+            past=(cursor.direction, cursor.occurred_at, cursor.seq) if cursor else None,
+            newer_first=newer_first,
+            limit=size + 1,
+        )
+    else:
+        found = _page_rows_orm(
+            organisation_ura,
+            username=username,
+            bsn=bsn,
+            start=start,
+            end=end,
+            event_type=event_type,
+            cursor=cursor,
+            newer_first=newer_first,
+            limit=size + 1,
+        )
     more = len(found) > size
     found = found[:size]
     if not newer_first:

@@ -1,0 +1,74 @@
+"""The ledger search's page read, written by hand (issue 15), and why.
+
+The page is a supervisor's most frequent read; through the ORM its one statement cost ~0.5 ms
+of Python a page to build, and Django's timestamptz loader (Python, not psycopg's C one)
+~9 µs a row to read back — on top of PostgreSQL's 0.2–0.4 ms (docs/performance.md,
+"Oversight"). Here the same statement is built from its filters directly and the times come
+as ISO text, which `datetime.fromisoformat` reads in C. The ORM query stays beside it
+(oversight.ledger.selectors.ledger_page, for other databases) and
+tests/oversight/test_ledger_sql.py compares the two over filters, ties and cursors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+# The columns of a row, in selectors._ROW_FIELDS' order; the time as ISO text in UTC.
+_COLUMNS = (
+    '"seq", to_char("occurred_at" AT TIME ZONE \'UTC\', '
+    '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\'), "event_type", "user_name", "user_username", '
+    '"user_portal_role", "patient_bsn", "consent_basis", "consent_policy", "outcome"'
+)
+
+
+def page_rows(
+    organisation_ura: str,
+    *,
+    username: str | None,
+    bsn: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    event_type: str | None,
+    past: tuple[str, dt.datetime, int] | None,
+    newer_first: bool,
+    limit: int,
+) -> list[tuple]:
+    """The organisation's events matching the filters, in (occurred_at, seq) order — newest
+    first or oldest first — past the cursor (`past`: its direction, time and seq), at most
+    `limit`; as selectors._ROW_FIELDS tuples."""
+    where, params = ['"organisation_ura" = %s'], [organisation_ura]
+    for column, value in (
+        ("user_username", username),
+        ("patient_bsn", bsn),
+        ("event_type", event_type),
+    ):
+        if value:
+            where.append(f'"{column}" = %s')
+            params.append(value)
+    if start is not None:
+        where.append('"occurred_at" >= %s')
+        params.append(start)
+    if end is not None:
+        where.append('"occurred_at" < %s')
+        params.append(end)
+    if past is not None:
+        # As selectors._past: a range on occurred_at (which bounds the index scan), the tie
+        # broken by seq.
+        direction, at, seq = past
+        before, strictly, seq_side = ("<=", "<", "<") if direction == "older" else (">=", ">", ">")
+        where.append(
+            f'"occurred_at" {before} %s AND ("occurred_at" {strictly} %s OR "seq" {seq_side} %s)'
+        )
+        params += [at, at, seq]
+    order = "DESC" if newer_first else "ASC"
+    statement = (
+        f'SELECT {_COLUMNS} FROM "audit_accessevent" WHERE {" AND ".join(where)} '  # noqa: S608
+        f'ORDER BY "occurred_at" {order}, "seq" {order} LIMIT %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, limit])
+        rows = cursor.fetchall()
+    fromisoformat = dt.datetime.fromisoformat
+    return [(seq, fromisoformat(at), *rest) for seq, at, *rest in rows]

@@ -1,0 +1,87 @@
+"""oversight/ledger/sql.py: the search page's statement, written by hand, reads what the ORM
+query it replaces reads (oversight.ledger.selectors._page_rows_orm) — over every filter,
+both directions, cursors among events of the same moment, and another organisation's
+events that must never come back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from audit.models import AccessEvent, ConsentBasis, EventType
+from oversight.ledger.selectors import Cursor, _page_rows_orm
+from oversight.ledger.sql import page_rows
+from tests.oversight.test_ledger import (
+    BSN_A,
+    BSN_B,
+    OTHER_URA,
+    OWN_URA,
+    START,
+    actor,
+    search,
+    view,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(db):
+    """Views and searches by two users of the organisation and one of another, over three
+    days, three of them at the very same moment (ties broken by seq)."""
+    sanne, piet, elsewhere = actor("sanne"), actor("piet"), actor("kees", ura=OTHER_URA)
+    tie = START + dt.timedelta(hours=5)
+    for n in range(24):
+        when = START + dt.timedelta(hours=3 * n, minutes=n)
+        who = (sanne, piet, elsewhere)[n % 3]
+        if n % 4 == 0:
+            search(who, BSN_B, when)
+        else:
+            basis = ConsentBasis.EMERGENCY_ACCESS if n % 5 == 0 else ConsentBasis.REGISTERED_CONSENT
+            view(who, (BSN_A, BSN_B)[n % 2], when, basis)
+    for who in (sanne, piet, sanne):
+        view(who, BSN_A, tie)
+    return AccessEvent.objects.filter(occurred_at=tie).order_by("seq")
+
+
+FILTERS = [
+    {},
+    {"username": "sanne"},
+    {"bsn": BSN_A},
+    {"event_type": EventType.PATIENT_SEARCH},
+    {"start": START + dt.timedelta(days=1), "end": START + dt.timedelta(days=2)},
+    {"username": "piet", "bsn": BSN_B, "start": START},
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_the_statement_reads_what_the_orm_reads(ledger, filters):
+    asked = {"username": None, "bsn": None, "start": None, "end": None, "event_type": None}
+    asked |= filters
+    tied = list(ledger)
+    cursors = [None] + [
+        Cursor(event.occurred_at, event.seq, direction)
+        for event, direction in itertools.product(tied[1:2], ("older", "newer"))
+    ]
+    for cursor, newer_first, limit in itertools.product(cursors, (True, False), (2, 50)):
+        if cursor is not None and newer_first != (cursor.direction == "older"):
+            continue
+        by_hand = page_rows(
+            OWN_URA,
+            **asked,
+            past=(cursor.direction, cursor.occurred_at, cursor.seq) if cursor else None,
+            newer_first=newer_first,
+            limit=limit,
+        )
+        by_orm = _page_rows_orm(
+            OWN_URA, **asked, cursor=cursor, newer_first=newer_first, limit=limit
+        )
+        assert by_hand == by_orm
+        assert all(row[1].utcoffset() == dt.timedelta(0) for row in by_hand)
+    # What the filters leave is the organisation's own only, and not nothing.
+    everything = page_rows(OWN_URA, **asked, past=None, newer_first=True, limit=100)
+    assert everything
+    seqs = {row[0] for row in everything}
+    assert not AccessEvent.objects.filter(seq__in=seqs, organisation_ura=OTHER_URA).exists()
