@@ -427,14 +427,15 @@ def ledger_searched(
     filters: dict[str, str],
     page_size: int,
     cursor: dict[str, Any] | None,
+    patients: list[str],
     patient_bsn: str = "",
 ) -> AccessEvent:
-    """A supervisor's search of their organisation's ledger (oversight.ledger). `filters`:
-    what was asked (username, bsn, from, to, event_type; the empty ones left out);
-    `cursor`: where the page starts ({"occurred_at", "seq", "direction"}), None for the
-    newest. One event per patient the page shows (or searched for), `patient_bsn`, so that
-    each patient's own log shows that a supervisor saw their data (NEN 7513); one without
-    a patient for a page that shows none."""
+    """A supervisor's search of their organisation's ledger (oversight.ledger), one event a
+    page. `filters`: what was asked (username, bsn, from, to, event_type; the empty ones left
+    out); `cursor`: where the page starts ({"occurred_at", "seq", "direction"}), None for the
+    newest; `patients`: the BSNs of the patients the page showed — each patient's own log
+    finds the event by them (NEN 7513; the ledger's index `audit_event_read_patients`);
+    `patient_bsn`: the patient searched for, if any."""
     return access_event_record(
         event_type=EventType.ADMIN_READ,
         action=Action.READ,
@@ -446,6 +447,7 @@ def ledger_searched(
             "filters": filters,
             "page_size": page_size,
             "cursor": cursor,
+            "patients": sorted(patients),
         },
     )
 

@@ -9,7 +9,6 @@ import datetime as dt
 from django.db import transaction
 
 from audit import events
-from audit.services import access_events_batched
 from oversight.access import supervisor_actor
 from oversight.ledger.selectors import (
     PAGE_SIZE,
@@ -25,26 +24,18 @@ from portal.models import Membership
 @transaction.atomic
 def ledger_search(*, membership: Membership, query: LedgerQuery) -> LedgerPage:
     """One page of the membership's organisation's events that match `query`; logged with
-    the filters and the page's cursor, one event per patient the page shows (and the
-    patient searched for), so that each patient's own log shows that a supervisor saw
-    their data; one event without a patient for a page that shows none. Written together
-    (one ledger lock)."""
+    the filters, the page's cursor and the patients it shows (one event a page: each
+    patient's own log finds it by them, audit.events.ledger_searched)."""
     actor = supervisor_actor(membership, needs_ura=True)
     page = ledger_page(membership.organisation.ura, **query.filters(), size=PAGE_SIZE)
-    # The rows' BSNs come from the ledger, which checked them; the searched one is checked
-    # as any event's.
-    shown = {row.patient_bsn for row in page.rows if row.patient_bsn}
-    patients = sorted((shown | {query.bsn}) if query.bsn else shown)
-    filters, cursor = query.detail(), query.cursor.as_detail() if query.cursor else None
-    with access_events_batched(valid_bsns=shown):
-        for bsn in patients or [""]:
-            events.ledger_searched(
-                actor=actor,
-                filters=filters,
-                page_size=PAGE_SIZE,
-                cursor=cursor,
-                patient_bsn=bsn,
-            )
+    events.ledger_searched(
+        actor=actor,
+        filters=query.detail(),
+        page_size=PAGE_SIZE,
+        cursor=query.cursor.as_detail() if query.cursor else None,
+        patients=sorted({row.patient_bsn for row in page.rows if row.patient_bsn}),
+        patient_bsn=query.bsn,
+    )
     return page
 
 

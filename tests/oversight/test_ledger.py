@@ -266,27 +266,35 @@ def test_every_search_is_itself_a_ledger_event_with_its_filters(client, supervis
     view(sanne, BSN_B, START + dt.timedelta(seconds=56))  # the newest: on the first page
 
     first = client.get(URL)
-    # One event per patient the page shows: each patient's own log shows who looked.
-    shown = reads()
-    assert sorted(read.patient_bsn for read in shown) == sorted([BSN_A, BSN_B])
-    for read in shown:
-        assert (read.action, read.purpose_of_use, read.user_username, read.organisation_ura) == (
-            Action.READ,
-            Purpose.OPERATIONS,
-            "toezicht",
-            OWN_URA,
-        )
-        assert read.detail == {"page": "ledger", "filters": {}, "page_size": 50, "cursor": None}
+    # One event a page, naming the patients it shows: each patient's own log finds it.
+    (shown,) = reads()
+    assert (shown.action, shown.purpose_of_use, shown.user_username, shown.organisation_ura) == (
+        Action.READ,
+        Purpose.OPERATIONS,
+        "toezicht",
+        OWN_URA,
+    )
+    assert shown.patient_bsn == ""  # no patient searched for
+    assert shown.detail == {
+        "page": "ledger",
+        "filters": {},
+        "page_size": 50,
+        "cursor": None,
+        "patients": sorted([BSN_A, BSN_B]),
+    }
+    assert list(
+        AccessEvent.objects.filter(detail__patients__contains=BSN_B, event_type="admin_read")
+    ) == [shown]
 
     client.get(URL + link(first, "next"))  # only BSN_A's views on page 2
-    (paged,) = reads()[2:]
-    assert paged.patient_bsn == BSN_A
+    (paged,) = reads()[1:]
+    assert paged.detail["patients"] == [BSN_A]
     assert paged.detail["cursor"]["direction"] == "older"
     assert paged.detail["cursor"]["seq"] == seqs(first)[-1]
 
     filters = {"gebruiker": "sanne", "van": "2026-11-01", "tot": "2026-11-30", "soort": ""}
     client.get(URL, {**filters, "bsn": BSN_A})
-    (for_patient,) = reads()[3:]
+    (for_patient,) = reads()[2:]
     assert for_patient.patient_bsn == BSN_A
     assert for_patient.detail["filters"] == {
         "username": "sanne",
@@ -298,8 +306,9 @@ def test_every_search_is_itself_a_ledger_event_with_its_filters(client, supervis
     # for a patient still names the patient.
     client.get(URL, {"gebruiker": "nobody"})
     client.get(URL, {"gebruiker": "nobody", "bsn": BSN_B})
-    nobody, nobody_for_patient = reads()[4:]
+    nobody, nobody_for_patient = reads()[3:]
     assert (nobody.patient_bsn, nobody.detail["filters"]) == ("", {"username": "nobody"})
+    assert nobody.detail["patients"] == []
     assert nobody_for_patient.patient_bsn == BSN_B
     assert nobody_for_patient.detail["filters"] == {"username": "nobody", "bsn": BSN_B}
 
