@@ -147,6 +147,14 @@ class AccessEvent(models.Model):
                 fields=["organisation_ura", "event_type", "occurred_at"],
                 name="audit_event_org_type_time",
             ),
+            # "One organisation's events about one patient by time": the supervisors'
+            # search by BSN, a page's worth of rows rather than all the patient's events at
+            # every organisation (a patient with a long history, or often looked up). With
+            # seq, the page's own order: no sort of the patient's events for the ties.
+            models.Index(
+                fields=["organisation_ura", "patient_bsn", "occurred_at", "seq"],
+                name="audit_event_org_patient_time",
+            ),
             models.Index(fields=["occurred_at"], name="audit_event_time"),
         ]
 

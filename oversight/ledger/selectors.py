@@ -11,12 +11,12 @@ sorted by seq:
   page's worth of rows, as much at 10M events as at 1M;
 - an event type (soort): audit_event_org_type_time (organisation_ura, event_type,
   occurred_at) — one page's worth of rows too, however rare the type;
-- a patient (bsn): audit_event_patient_time (patient_bsn, occurred_at), the organisation a
-  filter on its rows — reads the patient's events in the period, all organisations';
+- a patient (bsn): audit_event_org_patient_time (organisation_ura, patient_bsn,
+  occurred_at, seq) — one page's worth of rows, however long the patient's history;
 - a user (gebruiker): audit_event_user_time (user_username, occurred_at), the organisation a
   filter on its rows — reads the user's events in the period.
 
-The last two grow with that patient's or user's history, not with the ledger
+The last grows with that user's history, not with the ledger
 (docs/performance.md). The charts count one period of the organisation through
 audit_event_org_time.
 """
