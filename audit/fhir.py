@@ -148,9 +148,12 @@ def _organisation(event: dict[str, Any]) -> dict[str, Any] | None:
         identifier = {"system": AGB, "value": event["organisation_agb"]}
     else:
         return None
+    who: dict[str, Any] = {"identifier": identifier}
+    if event["organisation_name"]:  # FHIR allows no empty strings
+        who["display"] = event["organisation_name"]
     return {
         "type": {"coding": [_coding(PARTICIPATION_TYPE, "CST", "custodian")]},
-        "who": {"identifier": identifier, "display": event["organisation_name"]},
+        "who": who,
         "requestor": False,
     }
 
@@ -219,6 +222,15 @@ def audit_event_resource(event: dict[str, Any]) -> dict[str, Any]:
     resource["agent"] = [agent for agent in agents if agent is not None]
     if event["patient_bsn"]:
         resource["entity"].append(_patient(event))
+    listed = event["detail"].get("patients") if isinstance(event["detail"], dict) else None
+    if isinstance(listed, list):  # a page of the ledger search: the patients it showed
+        for bsn in listed:
+            if isinstance(bsn, str) and bsn != event["patient_bsn"]:
+                resource["entity"].append(
+                    _patient(
+                        {**event, "patient_bsn": bsn, "consent_basis": "", "consent_policy": ""}
+                    )
+                )
     if kind in _READ_WHAT:
         resource["entity"].append(
             {

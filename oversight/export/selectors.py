@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from audit.models import AccessEvent
+from django.db.models import Q
+
+from audit.models import AccessEvent, EventType
 from oversight.ledger.selectors import day_start
 
 # Every column of an event: the mapping (audit.fhir) uses them all.
@@ -57,7 +59,12 @@ def export_page(organisation_ura: str, query: ExportQuery) -> tuple[list[dict], 
         organisation_ura=organisation_ura, seq__gt=query.after, seq__lte=query.until
     )
     if query.bsn:
-        events = events.filter(patient_bsn=query.bsn)
+        # The patient's events, and the pages of the ledger search that showed them
+        # (audit.events.ledger_searched names them in detail.patients).
+        events = events.filter(
+            Q(patient_bsn=query.bsn)
+            | Q(event_type=EventType.ADMIN_READ, detail__patients__contains=query.bsn)
+        )
     if query.first:
         events = events.filter(occurred_at__gte=day_start(query.first))
     if query.last:

@@ -149,6 +149,26 @@ def test_the_api_gives_the_organisations_own_events_of_a_patient_as_a_bundle(cli
     assert exported.detail["exported"] == 1
 
 
+def test_a_ledger_page_that_showed_the_patient_is_in_their_export(client, key, ledger):
+    supervisor = Actor(
+        username="toezicht", name="T", portal_role="supervisor", organisation_ura="90000101"
+    )
+    page = events.ledger_searched(
+        actor=supervisor, filters={}, page_size=50, cursor=None, patients=[P1, P2]
+    )
+    bundle = get(client, key, patient=P1).json()
+    ids = [entry["resource"]["id"] for entry in bundle["entry"]]
+    assert ids == [str(ledger["view"].event_id), str(page.event_id)]
+    read = bundle["entry"][1]["resource"]
+    FhirAuditEvent.model_validate(read)
+    shown = [
+        e["what"]["identifier"]["value"]
+        for e in read["entity"]
+        if "identifier" in e["what"] and e["what"]["identifier"]["system"] == BSN
+    ]
+    assert shown == [P1, P2]
+
+
 def test_the_api_pages_a_period_without_overlap_and_logs_each_patient(client, key, ledger):
     today = ledger["view"].occurred_at.date().isoformat()
     first = get(client, key, **{"from": today, "count": 3}).json()
