@@ -158,17 +158,17 @@ def _organisation(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _patient(event: dict[str, Any]) -> dict[str, Any]:
+def _patient(bsn: str, basis: str = "", policy: str = "") -> dict[str, Any]:
     patient: dict[str, Any] = {
-        "what": {"identifier": {"system": BSN, "value": event["patient_bsn"]}},
+        "what": {"identifier": {"system": BSN, "value": bsn}},
         "type": _coding(ENTITY_TYPE, "1", "Person"),
         "role": _coding(OBJECT_ROLE, "1", "Patient"),
     }
     details = []
-    if event["consent_basis"]:
-        details.append({"type": "consent_basis", "valueString": event["consent_basis"]})
-    if event["consent_policy"]:
-        details.append({"type": "consent_policy", "valueString": event["consent_policy"]})
+    if basis:
+        details.append({"type": "consent_basis", "valueString": basis})
+    if policy:
+        details.append({"type": "consent_policy", "valueString": policy})
     if details:
         patient["detail"] = details
     return patient
@@ -221,16 +221,14 @@ def audit_event_resource(event: dict[str, Any]) -> dict[str, Any]:
     )
     resource["agent"] = [agent for agent in agents if agent is not None]
     if event["patient_bsn"]:
-        resource["entity"].append(_patient(event))
+        resource["entity"].append(
+            _patient(event["patient_bsn"], event["consent_basis"], event["consent_policy"])
+        )
     listed = event["detail"].get("patients") if isinstance(event["detail"], dict) else None
     if isinstance(listed, list):  # a page of the ledger search: the patients it showed
         for bsn in listed:
             if isinstance(bsn, str) and bsn != event["patient_bsn"]:
-                resource["entity"].append(
-                    _patient(
-                        {**event, "patient_bsn": bsn, "consent_basis": "", "consent_policy": ""}
-                    )
-                )
+                resource["entity"].append(_patient(bsn))
     if kind in _READ_WHAT:
         resource["entity"].append(
             {

@@ -55,7 +55,7 @@ def ledger_verify(
     timestamped = {anchor.seq: (anchor.hash, anchor.describe()) for anchor in anchors}
     postgresql = connection.vendor == "postgresql"
     if postgresql and processes > 1 and not connection.in_atomic_block:
-        head = _head_seq()
+        head = ledger_head_seq()
         if head >= processes * MIN_EVENTS_A_PROCESS:
             ranges = _ranges(head, processes)
             return _verify_in_ranges(ranges, checkpoints, timestamped, chunk_size, problems)
@@ -81,7 +81,8 @@ def ledger_verify(
 MIN_EVENTS_A_PROCESS = 50_000
 
 
-def _head_seq() -> int:
+def ledger_head_seq() -> int:
+    """The newest event's seq (0 for an empty ledger)."""
     return AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 

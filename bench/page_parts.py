@@ -13,7 +13,6 @@ rest — middleware, the session, the user and membership loads, the role check.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -28,23 +27,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
 
-    from bench import lookup
+    from bench import profile_pages
 
-    os.environ["BENCH_DATABASE_URL"] = lookup.database_url(args.size)
-    os.environ.update({"TRIAGE_PATIENTS_PER_HOUR": "1000000000", "TRIAGE_ENCOUNTER_MINUTES": "600"})
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    from bench.common import setup_django
-
-    setup_django()
-    lookup.collect_static(lookup.server_env(lookup.database_url(args.size)))
-    from django.conf import settings
+    profile_pages.django_in_process(args.size)
     from django.test import Client
 
-    from bench import profile_pages
     from registry import views
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     spent: dict[str, list[float]] = {"service": [], "render": []}
 
     def timed(name, function):

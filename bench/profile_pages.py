@@ -160,6 +160,26 @@ def gp_page_prepare() -> str:
     return session.session_key
 
 
+def django_in_process(size: int) -> None:
+    """Django set up in this process on the lookup bench's database for `size`, with the
+    bench's settings (hello, the throttle lifted), for Django's test client."""
+    from bench import lookup
+
+    os.environ["BENCH_DATABASE_URL"] = lookup.database_url(size)
+    os.environ.update({"TRIAGE_PATIENTS_PER_HOUR": "1000000000", "TRIAGE_ENCOUNTER_MINUTES": "600"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    from bench.common import setup_django
+
+    setup_django()
+    # The pages link hashed stylesheets: collected as the lookup bench does, or every page
+    # would answer 500 (Missing staticfiles manifest entry).
+    lookup.collect_static(lookup.server_env(lookup.database_url(size)))
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -174,24 +194,12 @@ def main() -> None:
     if args.profile and args.profile not in pages:
         parser.error(f"--profile {args.profile} needs it in --pages")
 
-    from bench import lookup
-
-    os.environ["BENCH_DATABASE_URL"] = lookup.database_url(args.size)
-    os.environ.update({"TRIAGE_PATIENTS_PER_HOUR": "1000000000", "TRIAGE_ENCOUNTER_MINUTES": "600"})
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    from bench.common import setup_django
-
-    setup_django()
-    # The pages link hashed stylesheets: collected as the lookup bench does, or every page
-    # would answer 500 (Missing staticfiles manifest entry).
-    lookup.collect_static(lookup.server_env(lookup.database_url(args.size)))
-    from django.conf import settings
+    django_in_process(args.size)
     from django.test import Client
 
+    from bench import lookup
     from summaries.models import Summary
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     run = os.urandom(3).hex()
     key, _, _ = lookup.signed_in_session(f"profile-{run}")
     searcher = Client(enforce_csrf_checks=False)

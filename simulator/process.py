@@ -1,4 +1,5 @@
-"""Start the simulator as a process of its own and talk to it: for tests, the demo and bench."""
+"""Start the simulator (or its timestamping authority, simulator/tsa.py) as a process of its own
+and talk to it: for tests, the demo and bench."""
 
 from __future__ import annotations
 
@@ -11,22 +12,37 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class SimulatorProcess:
-    """`python -m simulator --port 0 …`, its URL read from the line it prints."""
+class ModuleProcess:
+    """`python -m <module> --port 0 …` as a process of its own, started once the first line
+    it prints begins with `ready` (kept in `line`; its http:// word is `url`)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, module: str, *args: str, ready: str) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own module, our arguments
-            [sys.executable, "-m", "simulator", "--port", "0", *args],
+            [sys.executable, "-m", module, "--port", "0", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        line = self.process.stdout.readline()
-        if not line.startswith("simulator:"):
+        self.line = self.process.stdout.readline()
+        if not self.line.startswith(ready):
             self.process.kill()
-            raise RuntimeError(f"the simulator did not start: {line!r}")
-        self.url = next(word for word in line.split() if word.startswith("http://"))
+            raise RuntimeError(f"{module} did not start: {self.line!r}")
+        self.url = next(word for word in self.line.split() if word.startswith("http://"))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class SimulatorProcess(ModuleProcess):
+    """`python -m simulator --port 0 …`, its URL read from the line it prints."""
+
+    def __init__(self, *args: str) -> None:
+        super().__init__("simulator", *args, ready="simulator:")
 
     def practices(self) -> list[dict]:
         return httpx.get(f"{self.url}/_admin/practices", timeout=30).json()
@@ -46,10 +62,3 @@ class SimulatorProcess:
         response = httpx.post(f"{self.url}{path}", json=body, timeout=60)
         response.raise_for_status()
         return response.json()["touched"]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()

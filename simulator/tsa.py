@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+
+from simulator.process import ModuleProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = "1.3.6.1.4.1.99999.16.1"  # a private arc: this test authority's only policy
@@ -146,31 +147,14 @@ def main() -> None:
     server.serve_forever()
 
 
-class TsaProcess:
-    """`python -m simulator.tsa --port 0 --dir D` as a process of its own, for tests."""
+class TsaProcess(ModuleProcess):
+    """`python -m simulator.tsa --port 0 --dir D` as a process of its own, for tests; the
+    certificate and roots read from the line it prints."""
 
     def __init__(self, directory: Path) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own module, our arguments
-            [sys.executable, "-m", "simulator.tsa", "--port", "0", "--dir", str(directory)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line.startswith("tsa:"):
-            self.process.kill()
-            raise RuntimeError(f"the TSA did not start: {line!r} {self.process.stderr.read()}")
-        words = dict(word.split("=", 1) for word in line.split() if "=" in word)
-        self.url = line.split()[1]
+        super().__init__("simulator.tsa", "--dir", str(directory), ready="tsa:")
+        words = dict(word.split("=", 1) for word in self.line.split() if "=" in word)
         self.certificate, self.roots = words["certificate"], words["roots"]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 if __name__ == "__main__":

@@ -15,15 +15,10 @@ from audit.identifiers import validate_bsn
 from oversight.export.selectors import MAX_COUNT, ExportQuery
 from oversight.export.services import audit_events_export
 from oversight.ledger.forms import EARLIEST_DATE, latest_date
-from oversight.reconciliation.api import schema as _schema  # noqa: F401 - registers the scheme
-from oversight.reconciliation.api.auth import (
-    IsOrganisationSystem,
-    OrganisationKeyAuthentication,
-    OrganisationRateThrottle,
-)
+from oversight.reconciliation.api.views import ORGANISATION_REFUSALS, OrganisationAPIView
 from registry.api import serializers as registry_serializers
 from registry.api.rows import FieldError, InvalidInput
-from registry.api.views import COMMON_REFUSALS, PracticeAPIView
+from registry.api.views import COMMON_REFUSALS
 
 
 class ExportQuerySerializer(serializers.Serializer):
@@ -80,14 +75,8 @@ class ExportQuerySerializer(serializers.Serializer):
         )
 
 
-class AuditEventsView(PracticeAPIView):
-    """The registry API's view (English, JSON, refusals logged), for an organisation's
-    system, as the contacts upload."""
-
-    access_policy = "api:organisation"  # tests/portal/test_url_map.py
-    authentication_classes = [OrganisationKeyAuthentication]
-    permission_classes = [IsOrganisationSystem]
-    throttle_classes = [OrganisationRateThrottle]
+class AuditEventsView(OrganisationAPIView):
+    """An organisation's system reads its ledger, with the key that sends its contacts."""
 
     @extend_schema(
         operation_id="audit_events_export",
@@ -122,14 +111,7 @@ class AuditEventsView(PracticeAPIView):
             ),
             # A GET has no body: no 415.
             **{code: refusal for code, refusal in COMMON_REFUSALS.items() if code != 415},
-            401: OpenApiResponse(
-                registry_serializers.DetailSerializer,
-                description="No valid API key of a HAP or SEH (logged in the ledger).",
-            ),
-            429: OpenApiResponse(
-                registry_serializers.DetailSerializer,
-                description="Too many calls for this organisation; see the Retry-After header.",
-            ),
+            **ORGANISATION_REFUSALS,
         },
         tags=["audit"],
     )

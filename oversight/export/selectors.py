@@ -44,11 +44,6 @@ class ExportQuery:
         return asked
 
 
-def ledger_head() -> int:
-    """The newest event's seq (0 for an empty ledger)."""
-    return AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-
 def export_page(organisation_ura: str, query: ExportQuery) -> tuple[list[dict], bool]:
     """Up to `count` of the organisation's events matching `query` after `after` up to
     `until` (which must be fixed), oldest first, as dicts of EXPORT_FIELDS; and whether more

@@ -14,7 +14,8 @@ from audit import events
 from audit.actors import Actor
 from audit.fhir import audit_event_resource
 from audit.services import access_events_batched
-from oversight.export.selectors import ExportQuery, export_page, ledger_head
+from audit.verification import ledger_head_seq
+from oversight.export.selectors import ExportQuery, export_page
 from portal.models import Organisation
 
 
@@ -32,7 +33,7 @@ def audit_events_export(
     caller's, from its key or the command's argument) as AuditEvents; logged. The first
     page fixes the ledger's head (`until`), which the next pages keep."""
     if not query.until:
-        query = replace(query, until=ledger_head())
+        query = replace(query, until=ledger_head_seq())
     found, more = export_page(organisation.ura, query)
     patients = sorted({event["patient_bsn"] for event in found if event["patient_bsn"]})
     if query.bsn and query.bsn not in patients:

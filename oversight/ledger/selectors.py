@@ -251,30 +251,19 @@ def ledger_page(
     without a cursor, else the `size` just past it (older or newer). One statement of at
     most size + 1 rows; whether there is a further page is that one extra row."""
     newer_first = cursor is None or cursor.direction == "older"
-    if connection.vendor == "postgresql" and organisation_ura:
-        found = page_rows(
-            organisation_ura,
-            username=username,
-            bsn=bsn,
-            start=start,
-            end=end,
-            event_type=event_type,
-            past=(cursor.direction, cursor.occurred_at, cursor.seq) if cursor else None,
-            newer_first=newer_first,
-            limit=size + 1,
-        )
-    else:
-        found = _page_rows_orm(
-            organisation_ura,
-            username=username,
-            bsn=bsn,
-            start=start,
-            end=end,
-            event_type=event_type,
-            cursor=cursor,
-            newer_first=newer_first,
-            limit=size + 1,
-        )
+    # By hand on PostgreSQL (oversight/ledger/sql.py), else through the ORM: the same rows.
+    read = page_rows if connection.vendor == "postgresql" and organisation_ura else _page_rows_orm
+    found = read(
+        organisation_ura,
+        username=username,
+        bsn=bsn,
+        start=start,
+        end=end,
+        event_type=event_type,
+        cursor=cursor,
+        newer_first=newer_first,
+        limit=size + 1,
+    )
     more = len(found) > size
     found = found[:size]
     if not newer_first:

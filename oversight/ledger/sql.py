@@ -12,8 +12,12 @@ tests/oversight/test_ledger_sql.py compares the two over filters, ties and curso
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    from oversight.ledger.selectors import Cursor
 
 # The columns of a row, in selectors._ROW_FIELDS' order; the time as ISO text in UTC.
 _COLUMNS = (
@@ -31,13 +35,13 @@ def page_rows(
     start: dt.datetime | None,
     end: dt.datetime | None,
     event_type: str | None,
-    past: tuple[str, dt.datetime, int] | None,
+    cursor: Cursor | None,
     newer_first: bool,
     limit: int,
 ) -> list[tuple]:
     """The organisation's events matching the filters, in (occurred_at, seq) order — newest
-    first or oldest first — past the cursor (`past`: its direction, time and seq), at most
-    `limit`; as selectors._ROW_FIELDS tuples."""
+    first or oldest first — past the cursor, at most `limit`; as selectors._ROW_FIELDS
+    tuples."""
     where, params = ['"organisation_ura" = %s'], [organisation_ura]
     for column, value in (
         ("user_username", username),
@@ -53,11 +57,12 @@ def page_rows(
     if end is not None:
         where.append('"occurred_at" < %s')
         params.append(end)
-    if past is not None:
+    if cursor is not None:
         # As selectors._past: a range on occurred_at (which bounds the index scan), the tie
         # broken by seq.
-        direction, at, seq = past
-        before, strictly, seq_side = ("<=", "<", "<") if direction == "older" else (">=", ">", ">")
+        at, seq = cursor.occurred_at, cursor.seq
+        older = cursor.direction == "older"
+        before, strictly, seq_side = ("<=", "<", "<") if older else (">=", ">", ">")
         where.append(
             f'"occurred_at" {before} %s AND ("occurred_at" {strictly} %s OR "seq" {seq_side} %s)'
         )

@@ -71,7 +71,7 @@ def test_the_statement_reads_what_the_orm_reads(ledger, filters):
         by_hand = page_rows(
             OWN_URA,
             **asked,
-            past=(cursor.direction, cursor.occurred_at, cursor.seq) if cursor else None,
+            cursor=cursor,
             newer_first=newer_first,
             limit=limit,
         )
@@ -81,7 +81,7 @@ def test_the_statement_reads_what_the_orm_reads(ledger, filters):
         assert by_hand == by_orm
         assert all(row[1].utcoffset() == dt.timedelta(0) for row in by_hand)
     # What the filters leave is the organisation's own only, and not nothing.
-    everything = page_rows(OWN_URA, **asked, past=None, newer_first=True, limit=100)
+    everything = page_rows(OWN_URA, **asked, cursor=None, newer_first=True, limit=100)
     assert everything
     seqs = {row[0] for row in everything}
     assert not AccessEvent.objects.filter(seq__in=seqs, organisation_ura=OTHER_URA).exists()

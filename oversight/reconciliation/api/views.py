@@ -49,14 +49,32 @@ def contacts_exception_handler(exc, context):
     return api_exception_handler(exc, context)
 
 
-class ContactsView(PracticeAPIView):
+# The refusals of every call by an organisation's system, for the OpenAPI schema.
+ORGANISATION_REFUSALS = {
+    401: OpenApiResponse(
+        registry_serializers.DetailSerializer,
+        description="No valid API key of a HAP or SEH (logged in the ledger).",
+    ),
+    429: OpenApiResponse(
+        registry_serializers.DetailSerializer,
+        description="Too many calls for this organisation; see the Retry-After header.",
+    ),
+}
+
+
+class OrganisationAPIView(PracticeAPIView):
     """The registry API's view (English, JSON only, the body parser with its size limit,
-    refusals logged), for an organisation's system instead of a GP practice's."""
+    refusals logged), for an organisation's system instead of a GP practice's: its own key,
+    its own throttle."""
 
     access_policy = "api:organisation"  # tests/portal/test_url_map.py
     authentication_classes = [OrganisationKeyAuthentication]
     permission_classes = [IsOrganisationSystem]
     throttle_classes = [OrganisationRateThrottle]
+
+
+class ContactsView(OrganisationAPIView):
+    """A HAP's or SEH's contact registrations."""
 
     def get_exception_handler(self):
         return contacts_exception_handler
@@ -97,14 +115,7 @@ class ContactsView(PracticeAPIView):
                 ),
             ),
             **COMMON_REFUSALS,
-            401: OpenApiResponse(
-                registry_serializers.DetailSerializer,
-                description="No valid API key of a HAP or SEH (logged in the ledger).",
-            ),
-            429: OpenApiResponse(
-                registry_serializers.DetailSerializer,
-                description="Too many calls for this organisation; see the Retry-After header.",
-            ),
+            **ORGANISATION_REFUSALS,
         },
         tags=["contacts"],
     )
