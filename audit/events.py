@@ -594,3 +594,52 @@ def ledger_verified(
         purpose_of_use=Purpose.OPERATIONS,
         detail={"checked": checked, "head_seq": head_seq, "timestamped": timestamped},
     )
+
+
+# --- Patients: their accounts, their own log (issue 16) -------------------------------------
+
+
+def activation_code_issued(
+    *, actor: Actor, patient_bsn: str, expires_at: str, superseded: int
+) -> AccessEvent:
+    """A GP practice issued a patient a one-time code to open their own account (printed
+    as a letter); `superseded`: how many earlier unused codes of the patient it ended."""
+    return access_event_record(
+        event_type=EventType.ACTIVATION_CODE_ISSUED,
+        action=Action.CREATE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.PATIENT_REQUEST,
+        detail={"expires_at": expires_at, "superseded": superseded},
+    )
+
+
+def patient_account_opened(
+    *, actor: Actor, patient_bsn: str, established_by: str, replaced_accounts: list[str]
+) -> AccessEvent:
+    """A patient opened their own account, linked to their BSN by `established_by`
+    ("activation_code"; later "digid"); `replaced_accounts`: earlier accounts of the
+    same patient, closed by it."""
+    return access_event_record(
+        event_type=EventType.PATIENT_ACCOUNT_OPENED,
+        action=Action.CREATE,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.PATIENT_REQUEST,
+        detail={"established_by": established_by, "replaced_accounts": replaced_accounts},
+    )
+
+
+def patient_log_read(
+    *, actor: Actor, patient_bsn: str, period: dict[str, str], shown: int, pdf: bool = False
+) -> AccessEvent:
+    """A patient read who accessed their data (or, `pdf`, it was printed for them on
+    request); written before the page is built: if it cannot be written, nothing is shown."""
+    return access_event_record(
+        event_type=EventType.PATIENT_LOG_READ,
+        action=Action.READ,
+        actor=actor,
+        patient_bsn=patient_bsn,
+        purpose_of_use=Purpose.PATIENT_REQUEST,
+        detail={"period": period, "shown": shown, "pdf": pdf},
+    )

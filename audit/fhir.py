@@ -64,10 +64,21 @@ _KINDS: dict[str, tuple[dict, dict, str | None]] = {
     EventType.SUMMARY_VIEW: _READ,
     EventType.EMERGENCY_ACCESS: _READ,
     EventType.REGISTRY_VIEW: _READ,
+    EventType.PATIENT_LOG_READ: _READ,
     EventType.PATIENT_SEARCH: (_REST, _interaction("search-type"), "IHE.BasicAudit.PatientQuery"),
     EventType.CONSENT_RECORDED: (_REST, _interaction("create"), "IHE.BasicAudit.PatientCreate"),
     EventType.CONSENT_REFUSED: (_REST, _interaction("create"), "IHE.BasicAudit.PatientCreate"),
     EventType.CONSENT_REGISTRATION: (
+        _REST,
+        _interaction("create"),
+        "IHE.BasicAudit.PatientCreate",
+    ),
+    EventType.ACTIVATION_CODE_ISSUED: (
+        _REST,
+        _interaction("create"),
+        "IHE.BasicAudit.PatientCreate",
+    ),
+    EventType.PATIENT_ACCOUNT_OPENED: (
         _REST,
         _interaction("create"),
         "IHE.BasicAudit.PatientCreate",
@@ -95,6 +106,7 @@ _READ_WHAT = {
     EventType.EMERGENCY_ACCESS: "Professional summary of the GP record (HPS)",
     EventType.REGISTRY_VIEW: "Consent registry and access log of the patient",
     EventType.ADMIN_READ: "Access log (ledger) of the organisation",
+    EventType.PATIENT_LOG_READ: "The patient's own access log",
 }
 
 

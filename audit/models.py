@@ -39,6 +39,12 @@ class EventType(models.TextChoices):
     ALERT_REVIEWED = "alert_reviewed", _("Misuse alert reviewed")
     # An organisation's own contact registrations loaded for reconciliation (oversight).
     CONTACTS_UPLOADED = "contacts_uploaded", _("Contact registrations uploaded")
+    # A GP practice gave a patient a code to open their own account (issue 16).
+    ACTIVATION_CODE_ISSUED = "activation_code_issued", _("Activation code issued")
+    # A patient opened their own account with such a code (or, later, DigiD).
+    PATIENT_ACCOUNT_OPENED = "patient_account_opened", _("Patient's account opened")
+    # A patient read who accessed their data (NEN 7513: access to the log is logged).
+    PATIENT_LOG_READ = "patient_log_read", _("Own access log read by the patient")
 
 
 class Action(models.TextChoices):

@@ -95,3 +95,36 @@ class GpNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.patient_bsn}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code a GP practice gives one of its patients, printed as a letter, with
+    which the patient opens their own account (patients.identity links it to their BSN).
+    Only the code's hash is kept: the letter is the one place the code exists. A new code
+    for the same patient ends the earlier one."""
+
+    class Ended(models.TextChoices):
+        USED = "used", _("Used to open an account")
+        SUPERSEDED = "superseded", _("Replaced by a newer code")
+        TOO_MANY_ATTEMPTS = "attempts", _("Too many wrong birth dates")
+
+    practice = models.ForeignKey(
+        GpPractice, on_delete=models.PROTECT, related_name="+", verbose_name=_("practice")
+    )
+    patient_bsn = models.CharField(_("patient BSN"), max_length=9)
+    birth_date = models.DateField(_("birth date"))
+    code_hash = models.CharField(_("hash of the code"), max_length=64, unique=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.CharField(_("issued by"), max_length=150)
+    expires_at = models.DateTimeField(_("valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong birth dates"), default=0)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended = models.CharField(_("ended"), max_length=16, choices=Ended.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        indexes = [models.Index(fields=["patient_bsn"], name="registry_activation_bsn")]
+
+    def __str__(self) -> str:
+        return f"{self.patient_bsn} ({self.issued_at:%Y-%m-%d})"

@@ -133,6 +133,24 @@ def registration_history(bsn: str) -> list[ConsentRegistration]:
     )
 
 
+@dataclass(frozen=True)
+class PatientChoices:
+    current: dict[Scope, Decision]  # for a HAP and for an SEH
+    history: list[ConsentRegistration]  # newest first
+
+
+def patient_choices(bsn: str) -> PatientChoices:
+    """A patient's current choice per scope and its whole history, whoever registered it
+    (their GP practice, a HAP or SEH on the spot, the patient themselves)."""
+    return PatientChoices(
+        current={
+            scope: registered_state(patient_bsn=bsn, requester_scope=scope)
+            for scope in (Scope.HAP, Scope.SEH)
+        },
+        history=registration_history(bsn),
+    )
+
+
 def patient_rows_orm(
     *, membership: Membership, bsn: str, birth_date: dt.date, consultations: int
 ) -> PatientRows | None:

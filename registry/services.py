@@ -20,17 +20,17 @@ from django.utils.translation import gettext as _
 from audit import events
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Scope, Source
-from consent.selectors import registered_state
 from portal.access import Permission, Refusal, membership_allows
 from portal.models import Membership
 from registry.batch import Choice, choices_register
 from registry.selectors import (
     OwnPatient,
+    PatientChoices,
     PatientRegistry,
     enrolled_elsewhere,
     own_patient,
+    patient_choices,
     patient_registry,
-    registration_history,
 )
 
 # The ledger's portal role of a patient acting for themselves (staff have portal.Role).
@@ -82,7 +82,7 @@ def gp_actor(membership: Membership) -> Actor:
     return Actor.for_membership(membership)
 
 
-def _not_own() -> Refusal:
+def not_own_patient() -> Refusal:
     return Refusal(
         _("This patient is not (or no longer) one of your practice's patients. Search again.")
     )
@@ -112,7 +112,7 @@ def registry_patient_open(
     actor = gp_actor(membership)
     registry = patient_registry(membership=membership, bsn=bsn, birth_date=birth_date)
     if registry is None:
-        raise _not_own()
+        raise not_own_patient()
     events.registry_viewed(
         actor=actor, patient_bsn=bsn, consultations_shown=len(registry.consultations)
     )
@@ -132,7 +132,7 @@ def registry_choice_register(
     """The GP registers their patient's choice, with its effects (choice_register)."""
     actor = gp_actor(membership)
     if own_patient(membership=membership, bsn=bsn, birth_date=birth_date) is None:
-        raise _not_own()
+        raise not_own_patient()
     return choice_register(
         patient_bsn=bsn,
         scope=scope,
@@ -181,22 +181,10 @@ def patient_choice_register(
     )
 
 
-@dataclass(frozen=True)
-class PatientChoices:
-    current: dict[Scope, Decision]  # for a HAP and for an SEH
-    history: list[ConsentRegistration]  # newest first
-
-
 def patient_choices_read(*, patient: PatientSelf) -> PatientChoices:
     """The patient's current choice per scope and its whole history, whoever registered it
     (their GP practice, a HAP or SEH on the spot, themselves); read, then logged."""
-    choices = PatientChoices(
-        current={
-            scope: registered_state(patient_bsn=patient.bsn, requester_scope=scope)
-            for scope in (Scope.HAP, Scope.SEH)
-        },
-        history=registration_history(patient.bsn),
-    )
+    choices = patient_choices(patient.bsn)
     events.registry_viewed(
         actor=_patient_actor(patient), patient_bsn=patient.bsn, consultations_shown=0
     )

@@ -5,6 +5,7 @@ from registry import views
 urlpatterns = [
     path("", views.search, name="registry_search"),
     path("patient/", views.patient, name="registry_patient"),
+    path("patient/activeringscode/", views.activation_letter, name="registry_activation_letter"),
     path("meldingen/", views.notifications, name="registry_notifications"),
     path(
         "meldingen/<int:notification_id>/gelezen/",

@@ -9,6 +9,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent.models import Decision, Scope
 from portal.access import Permission, requires
 from portal.forms import PatientSearchForm
+from registry.activation import activation_code_issue
 from registry.forms import ChoiceForm
 from registry.notification_selectors import notifications_unread
 from registry.notifications import (
@@ -100,6 +102,29 @@ def patient(request):
         request,
         "registry/patient.html",
         {"registry": page.registry, "form": form, "notifications": page.notifications},
+    )
+
+
+@requires(Permission.MANAGE_CONSENT)
+@require_POST
+def activation_letter(request):
+    """A new activation code for the open patient, on a letter to print: the one time the
+    code is shown (only its hash is kept)."""
+    opened = request.session.get(SESSION_PATIENT)
+    if not opened:
+        return redirect("registry_search")
+    issued = activation_code_issue(
+        membership=request.membership,
+        bsn=opened[0],
+        birth_date=dt.date.fromisoformat(opened[1]),
+    )
+    return render(
+        request,
+        "registry/activation_letter.html",
+        {
+            "issued": issued,
+            "activate_url": request.build_absolute_uri(reverse("patient_activate")),
+        },
     )
 
 
