@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models
 from django.shortcuts import redirect
@@ -155,9 +156,35 @@ def public(view: Callable) -> Callable:
     return _mark(login_not_required(view), "public")
 
 
+def _staff_only(request) -> None:
+    """A patient's own account never reaches a staff page (nor a staff account theirs)."""
+    if request.user.is_authenticated and request.user.is_patient:
+        raise deny(request, "a patient's account on a staff page")
+
+
 def authenticated(view: Callable) -> Callable:
     """Any signed-in staff member (with a second factor, see the middleware)."""
-    return _mark(view, "authenticated")
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        _staff_only(request)
+        return view(request, *args, **kwargs)
+
+    return _mark(wrapped, "authenticated")
+
+
+def patient(view: Callable) -> Callable:
+    """A patient signed in with their own account (patients/); never a staff account."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_patient:
+            raise deny(request, "a staff account on a patient's page")
+        return view(request, *args, **kwargs)
+
+    return _mark(wrapped, "patient")
 
 
 def requires(permission: Permission) -> Callable[[Callable], Callable]:
@@ -166,6 +193,7 @@ def requires(permission: Permission) -> Callable[[Callable], Callable]:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            _staff_only(request)
             membership = active_membership(request)
             if membership is None:
                 return redirect("choose_organisation")

@@ -7,6 +7,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
+from django.urls import reverse
 
 from audit import events
 from audit.actors import Actor
@@ -20,6 +21,16 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts of healthcare staff are issued by an administrator who
         # checked the person's registration; nobody signs themselves up.
         return False
+
+    def get_login_redirect_url(self, request) -> str:
+        # A patient's account has its own pages (patients/); staff start at the home page.
+        if request.user.is_patient:
+            return reverse("patient_home")
+        return super().get_login_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        # Only patients confirm an address (staff accounts have none to confirm).
+        return reverse("patient_home")
 
     def get_client_ip(self, request) -> str:
         # allauth's rate limits key on this: the one client address of the portal

@@ -130,6 +130,8 @@ ENROLMENT_PATHS = (
     "/accounts/2fa/",
     "/accounts/logout/",
     "/accounts/reauthenticate/",
+    # A patient's new account confirms its e-mail address by a link: it shows no data.
+    "/accounts/confirm-email/",
     "/i18n/",
     "/healthz",
 )

@@ -18,7 +18,12 @@ from audit.identifiers import (
 
 
 class User(AbstractUser):
-    """A staff account. Patients never log in to this portal (yet)."""
+    """An account: a staff member's, or a patient's own (`is_patient`). The two never
+    meet: a patient's account reaches only the patients' pages, a staff account never
+    (portal.access: `patient` against `authenticated` and `requires`)."""
+
+    # Set once, when a patient's account is opened (patients.services); never by the admin.
+    is_patient = models.BooleanField(_("patient's account"), default=False, editable=False)
 
     # The UZI number of the person's UZI-pas, where they have one; it is the
     # identity NEN 7513 wants in the access ledger.

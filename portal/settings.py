@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "registry",
     "oversight",
     "triage",
+    "patients",
 ]
 
 MIDDLEWARE = [
@@ -234,9 +235,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"login": "portal.forms.LoginForm"}
 ACCOUNT_SESSION_REMEMBER = False
-# Accounts are issued and reset by the organisation: no self-service password reset,
-# sign-up or e-mail flows (portal/urls.py answers 404 for them). Mail is still
-# configured for what may send it later: the console in development, SMTP otherwise.
+# Staff accounts are issued and reset by the organisation: no self-service password reset,
+# sign-up or e-mail flows (portal/urls.py answers 404 for them). A patient opens their own
+# account with an activation code from their GP practice (patients/, docs/identity.md),
+# and confirms their e-mail address through allauth's confirmation link: that mail goes
+# to the console in development, through SMTP otherwise.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -251,7 +254,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "spoedinzage@localhost")
 # allauth's own limit on failed logins would lock a username from everywhere;
 # django-axes locks username + address instead (below). allauth keeps a per-address cap.
-ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip"}
+# Opening a patient's account with an activation code: 10 tries an hour from one address
+# (a code has 78 bits, and five wrong birth dates end it: patients.identity).
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip", "patient_activation": "10/h/ip"}
+# How long the activation code a GP practice prints for a patient can be used.
+ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
+# Which proof links a patient's account to their BSN (patients.identity): the activation
+# code today; a DigiD connection can take its place (docs/identity.md).
+PATIENT_IDENTITY = os.environ.get("PATIENT_IDENTITY", "patients.identity.ActivationCodeIdentity")
 # Second factor (allauth.mfa): TOTP or a security key (WebAuthn), plus recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Spoedinzage"
@@ -275,7 +285,7 @@ AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_address"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "portal.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -20,10 +20,13 @@ urlpatterns = [
     path("api/", include("oversight.reconciliation.api.urls")),
     path("api/", include("oversight.export.urls")),
     path("beleid/", include("consent.urls")),
+    # Patients' own pages: their account, who looked, their choice (docs/identity.md).
+    path("mijn/", include("patients.urls")),
     path("toezicht/", include("oversight.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
-    # Accounts are issued and reset by the organisation: allauth's self-service flows
-    # (sign-up, password reset by e-mail, e-mail management) do not exist here.
+    # Staff accounts are issued and reset by the organisation: allauth's self-service flows
+    # (sign-up, password reset by e-mail, e-mail management) do not exist here. Patients
+    # open theirs at /mijn/activeren/ and confirm their address with allauth's link.
     *(
         path(f"accounts/{route}", views.not_offered)
         for route in (
@@ -31,12 +34,11 @@ urlpatterns = [
             "password/reset/",
             "password/set/",
             "email/",
-            "confirm-email/",
             "login/code/confirm/",
             "reauthenticate/code/",
         )
     ),
-    re_path(r"^accounts/(password/reset/key|confirm-email)/", views.not_offered),
+    re_path(r"^accounts/password/reset/key/", views.not_offered),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

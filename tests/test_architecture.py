@@ -10,7 +10,16 @@ from pathlib import Path
 from django.conf import settings
 
 # Bottom to top: an app may import only the apps before it (docs/architecture.md).
-LAYERS = ("audit", "portal", "consent", "summaries", "registry", "oversight", "triage")
+LAYERS = (
+    "audit",
+    "portal",
+    "consent",
+    "summaries",
+    "registry",
+    "oversight",
+    "triage",
+    "patients",
+)
 
 
 def _runtime_imports(tree: ast.AST):

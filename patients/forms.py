@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consent.models import Decision, Scope
+from portal.forms import DateInputField
+
+TEXT = "utrecht-textbox utrecht-textbox--html-input"
+RADIO = forms.RadioSelect(attrs={"class": "utrecht-radio-button utrecht-radio-button--html-input"})
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": TEXT}, format="%Y-%m-%d")
+
+
+class ActivationForm(forms.Form):
+    """Open an account with the code from the GP practice's letter."""
+
+    code = forms.CharField(
+        label=_("Activation code (from the letter of your GP practice)"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"class": TEXT, "autofocus": True, "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    birth_date = DateInputField(label=_("Your birth date"), widget=_date_input())
+    email = forms.EmailField(
+        label=_("Your e-mail address (you sign in with it)"),
+        max_length=150,
+        widget=forms.EmailInput(attrs={"class": TEXT, "autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": TEXT, "autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": TEXT, "autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_birth_date(self) -> dt.date:
+        birth_date = self.cleaned_data["birth_date"]
+        if birth_date > timezone.localdate():
+            raise ValidationError(_("A birth date cannot be in the future."))
+        return birth_date
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                password_validation.validate_password(first)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class PeriodForm(forms.Form):
+    """Which accesses to list: from and to a day (either may be left open)."""
+
+    since = DateInputField(label=_("From"), required=False, widget=_date_input())
+    until = DateInputField(label=_("Up to and including"), required=False, widget=_date_input())
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end of the period lies before its start."))
+        return cleaned
+
+
+class OwnChoiceForm(forms.Form):
+    """The patient's own choice, for one or both kinds of emergency care."""
+
+    decision = forms.ChoiceField(
+        label=_("Your choice"),
+        choices=[
+            (Decision.CONSENT, _("Consent: a HAP or SEH may see my summary")),
+            (Decision.REFUSAL, _("Refusal: nobody may see my summary")),
+            (Decision.BLANK, _("No choice: I withdraw my earlier choice")),
+        ],
+        widget=RADIO,
+    )
+    scope = forms.ChoiceField(
+        label=_("For"),
+        choices=[
+            (Scope.BOTH, _("GP out-of-hours posts and emergency departments")),
+            (Scope.HAP, _("GP out-of-hours posts (HAP) only")),
+            (Scope.SEH, _("Emergency departments (SEH) only")),
+        ],
+        initial=Scope.BOTH,
+        widget=RADIO,
+    )

@@ -1,0 +1,147 @@
+"""What the patient's page reads: every access to their data in the ledger, newest first,
+in their words (patients.wording), and whether supervision reviewed it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AccessEvent, EventType, MisuseAlertEvent
+from patients.models import PatientAccount
+from patients.wording import WHAT_WAS_DONE, basis_in_words
+from portal.models import Role
+from registry.services import PATIENT_ROLE, PatientSelf
+
+LOG_PAGE_SIZE = 50
+
+
+class Review:
+    """Whether supervision looked at an access (an alert's review, issue 15)."""
+
+    REVIEWED = "reviewed"
+    PENDING = "pending"  # an alert cites it, or it must always be reviewed, not done yet
+    NONE = ""  # nothing asked for a review
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, Dutch time; either end may be open."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def as_detail(self) -> dict[str, str]:
+        return {
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+        }
+
+
+@dataclass(frozen=True)
+class LogRow:
+    seq: int
+    at: dt.datetime
+    what: str
+    organisation: str
+    role: str
+    person: str  # who did it; the patient's own acts say "you"
+    responsible: str  # the responsible person, where someone acted under their name
+    basis: str  # the consent basis in plain words, "" where none applies
+    review: str  # a Review value
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: list[LogRow]
+    older: int | None  # the cursor of the next (older) page; None on the last
+
+
+def patient_self(account: PatientAccount) -> PatientSelf:
+    """The patient as the registry's services take them: their BSN from their account."""
+    user = account.user
+    return PatientSelf(
+        username=user.username, name=user.username, bsn=account.bsn, birth_date=account.birth_date
+    )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _about(bsn: str) -> Q:
+    """Events about the patient: theirs by patient_bsn, and the supervisors' ledger pages
+    that showed them (one event a page, naming its patients: audit.events.ledger_searched;
+    indexed by audit_event_read_patients)."""
+    return Q(patient_bsn=bsn) | Q(event_type=EventType.ADMIN_READ, detail__patients__contains=[bsn])
+
+
+def access_log(
+    *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
+) -> LogPage:
+    """One page of the accesses to the patient's data, newest first. Their own readings of
+    this log are left out (each page view would add a row)."""
+    events = AccessEvent.objects.filter(_about(bsn)).exclude(event_type=EventType.PATIENT_LOG_READ)
+    if period.since:
+        events = events.filter(occurred_at__gte=_day_start(period.since))
+    if period.until:
+        events = events.filter(occurred_at__lt=_day_start(period.until + dt.timedelta(days=1)))
+    if before is not None:
+        events = events.filter(seq__lt=before)
+    found = list(
+        events.order_by("-seq").values(
+            "id",
+            "seq",
+            "occurred_at",
+            "event_type",
+            "organisation_name",
+            "user_portal_role",
+            "user_username",
+            "user_name",
+            "responsible_name",
+            "consent_basis",
+            "consent_policy",
+            "detail",
+        )[: size + 1]
+    )
+    more = len(found) > size
+    found = found[:size]
+    reviews = _reviews([event["id"] for event in found])
+    roles = {value: str(label) for value, label in Role.choices}
+    rows = [
+        LogRow(
+            seq=event["seq"],
+            at=event["occurred_at"],
+            what=str(WHAT_WAS_DONE.get(event["event_type"], event["event_type"])),
+            organisation=event["organisation_name"],
+            role=roles.get(event["user_portal_role"], ""),
+            person=_("you") if event["user_portal_role"] == PATIENT_ROLE else event["user_name"],
+            responsible=event["responsible_name"]
+            if event["responsible_name"] != event["user_name"]
+            else "",
+            basis=basis_in_words(event["consent_basis"], event["consent_policy"]),
+            review=reviews.get(
+                event["id"],
+                Review.PENDING if (event["detail"] or {}).get("needs_review") else Review.NONE,
+            ),
+        )
+        for event in found
+    ]
+    return LogPage(rows=rows, older=found[-1]["seq"] if more else None)
+
+
+def _reviews(event_ids: list[int]) -> dict[int, str]:
+    """Per event cited by misuse alerts: reviewed once every alert citing it is."""
+    reviews: dict[int, str] = {}
+    links = MisuseAlertEvent.objects.filter(event_id__in=event_ids).values_list(
+        "event_id", "alert__reviewed"
+    )
+    for event_id, reviewed in links:
+        if not reviewed or reviews.get(event_id) == Review.PENDING:
+            reviews[event_id] = Review.PENDING
+        else:
+            reviews[event_id] = Review.REVIEWED
+    return reviews
