@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consent.models import Decision, Scope
 from portal.forms import DateInputField
@@ -71,7 +72,9 @@ class ActivationForm(forms.Form):
 class PeriodForm(forms.Form):
     """Which accesses to list: from and to a day (either may be left open)."""
 
-    since = DateInputField(label=_("From"), required=False, widget=_date_input())
+    since = DateInputField(
+        label=pgettext_lazy("start of a period", "From"), required=False, widget=_date_input()
+    )
     until = DateInputField(label=_("Up to and including"), required=False, widget=_date_input())
 
     def clean(self):

@@ -130,8 +130,17 @@ ENROLMENT_PATHS = (
     "/accounts/2fa/",
     "/accounts/logout/",
     "/accounts/reauthenticate/",
-    # A patient's new account confirms its e-mail address by a link: it shows no data.
+    "/i18n/",
+    "/healthz",
+)
+
+
+# A new patient's account confirms its e-mail address before anything else (allauth
+# sets up no second factor for an unconfirmed address): only these paths until then.
+CONFIRMATION_PATHS = (
     "/accounts/confirm-email/",
+    "/mijn/e-mail/",
+    "/accounts/logout/",
     "/i18n/",
     "/healthz",
 )
@@ -181,7 +190,13 @@ class SecondFactorRequiredMiddleware:
             first_enrolment.reset(token)
 
     def _respond(self, request, lacking: bool):
-        if lacking and not request.path.startswith(ENROLMENT_PATHS):
+        if not lacking:
+            return self.get_response(request)
+        if request.user.is_patient and has_unconfirmed_address(request.user):
+            if request.path.startswith(CONFIRMATION_PATHS):
+                return self.get_response(request)
+            return redirect("patient_email")
+        if not request.path.startswith(ENROLMENT_PATHS):
             messages.info(
                 request,
                 translation.gettext(
@@ -190,6 +205,12 @@ class SecondFactorRequiredMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def has_unconfirmed_address(user) -> bool:
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, verified=False).exists()
 
 
 def has_second_factor(user) -> bool:

@@ -80,8 +80,10 @@ def test_the_patient_opens_their_account_with_code_and_birth_date(client, gp):
     event = AccessEvent.objects.get(event_type=EventType.PATIENT_ACCOUNT_OPENED)
     assert (event.patient_bsn, event.user_portal_role) == (BLANK, "patient")
     assert event.detail["established_by"] == "activation_code"
-    # Signed in; the page sends them to set up a second factor first.
-    assert client.get("/mijn/").url == "/accounts/2fa/totp/activate/"
+    # Signed in; every page sends them to confirm their address first (allauth sets up
+    # no second factor before that), and shows none of their data.
+    assert client.get("/mijn/").url == "/mijn/e-mail/"
+    assert client.get("/accounts/2fa/totp/activate/").url == "/mijn/e-mail/"
 
 
 def test_a_wrong_birth_date_opens_nothing_and_five_end_the_code(client, gp):
@@ -152,6 +154,8 @@ def test_the_confirmation_link_confirms_the_address(client, gp):
     link = re.search(r"https?://[^/]+(/accounts/confirm-email/[^\s]+)", mail.outbox[0].body)[1]
     assert client.post(link).status_code == 302
     assert EmailAddress.objects.get().verified
+    # Then the second factor, before any of their data.
+    assert client.get("/mijn/").url == "/accounts/2fa/totp/activate/"
 
 
 def test_an_unknown_confirmation_key_confirms_nothing(client, gp):
