@@ -631,15 +631,25 @@ def patient_account_opened(
 
 
 def patient_log_read(
-    *, actor: Actor, patient_bsn: str, period: dict[str, str], shown: int, pdf: bool = False
+    *,
+    actor: Actor,
+    patient_bsn: str,
+    period: dict[str, str],
+    shown: int,
+    pdf: bool = False,
+    reference: str = "",
 ) -> AccessEvent:
-    """A patient read who accessed their data (or, `pdf`, it was printed for them on
-    request); written before the page is built: if it cannot be written, nothing is shown."""
+    """A patient read who accessed their data, or (`pdf`) a privacy officer made it a PDF
+    for a patient who asked by letter (`reference`: the letter's); written before the page
+    or the PDF is built: if it cannot be written, nothing is shown."""
+    detail: dict[str, Any] = {"period": period, "shown": shown, "pdf": pdf}
+    if reference:
+        detail["reference"] = reference
     return access_event_record(
         event_type=EventType.PATIENT_LOG_READ,
         action=Action.READ,
         actor=actor,
         patient_bsn=patient_bsn,
         purpose_of_use=Purpose.PATIENT_REQUEST,
-        detail={"period": period, "shown": shown, "pdf": pdf},
+        detail=detail,
     )

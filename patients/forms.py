@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audit.identifiers import validate_bsn
 from consent.models import Decision, Scope
 from portal.forms import DateInputField
 
@@ -107,3 +108,44 @@ class OwnChoiceForm(forms.Form):
         initial=Scope.BOTH,
         widget=RADIO,
     )
+
+
+class LetterOverviewForm(forms.Form):
+    """The privacy officer's request for one patient's overview, from the patient's letter."""
+
+    bsn = forms.CharField(
+        label=_("The patient's BSN"),
+        max_length=11,
+        error_messages={"required": _("Fill in the patient's BSN.")},
+        widget=forms.TextInput(
+            attrs={
+                "class": TEXT + " utrecht-textbox--numeric",
+                "autofocus": True,
+                "inputmode": "numeric",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    reference = forms.CharField(
+        label=_("Reference of the patient's letter"),
+        max_length=100,
+        error_messages={"required": _("Fill in the reference of the patient's letter.")},
+        widget=forms.TextInput(attrs={"class": TEXT, "autocomplete": "off"}),
+    )
+    identity_checked = forms.BooleanField(
+        label=_("I checked that the letter comes from this patient (or their representative)"),
+        error_messages={
+            "required": _("Check that the letter comes from this patient, then tick the box.")
+        },
+        widget=forms.CheckboxInput(
+            attrs={"class": "utrecht-checkbox utrecht-checkbox--html-input"}
+        ),
+    )
+
+    def clean_bsn(self) -> str:
+        bsn = self.cleaned_data["bsn"].replace(" ", "").replace(".", "")
+        validate_bsn(bsn)
+        return bsn
+
+    def clean_reference(self) -> str:
+        return " ".join(self.cleaned_data["reference"].split())

@@ -83,8 +83,11 @@ def access_log(
     *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
 ) -> LogPage:
     """One page of the accesses to the patient's data, newest first. Their own readings of
-    this log are left out (each page view would add a row)."""
-    events = AccessEvent.objects.filter(_about(bsn)).exclude(event_type=EventType.PATIENT_LOG_READ)
+    this log are left out (each page view would add a row); a privacy officer's PDF of it
+    is not."""
+    events = AccessEvent.objects.filter(_about(bsn)).exclude(
+        event_type=EventType.PATIENT_LOG_READ, user_portal_role=PATIENT_ROLE
+    )
     if period.since:
         events = events.filter(occurred_at__gte=_day_start(period.since))
     if period.until:
@@ -145,3 +148,37 @@ def _reviews(event_ids: list[int]) -> dict[int, str]:
         else:
             reviews[event_id] = Review.REVIEWED
     return reviews
+
+
+def access_log_whole(
+    *, bsn: str, period: Period | None = None, page_size: int = 500
+) -> list[LogRow]:
+    """Every access to the patient's data, newest first, read a page at a time (a PDF has
+    no "older" link); one patient's log is hundreds of rows at most."""
+    rows: list[LogRow] = []
+    before = None
+    while True:
+        page = access_log(bsn=bsn, period=period or Period(), before=before, size=page_size)
+        rows.extend(page.rows)
+        if page.older is None:
+            return rows
+        before = page.older
+
+
+# An organisation dealt with a patient when its staff looked them up, recorded their
+# answer or read their summary. Refusals do not count: a privacy officer's refused request
+# names the patient too, and must not open the next one.
+CONTACT_EVENTS = (
+    EventType.PATIENT_SEARCH,
+    EventType.CONSENT_RECORDED,
+    EventType.CONSENT_REFUSED,
+    EventType.EMERGENCY_ACCESS,
+    EventType.SUMMARY_VIEW,
+)
+
+
+def organisation_dealt_with(*, ura: str, bsn: str) -> bool:
+    """Indexed by audit_event_org_patient_time (organisation, patient, time)."""
+    return AccessEvent.objects.filter(
+        organisation_ura=ura, patient_bsn=bsn, event_type__in=CONTACT_EVENTS
+    ).exists()

@@ -4,6 +4,7 @@ one service, with its effects)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -11,13 +12,25 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import events
 from audit.actors import Actor
 from consent.models import ConsentRegistration, Decision, Scope
+from oversight.access import supervisor_actor
 from patients.identity import IdentityNotEstablished, patient_identity
 from patients.models import PatientAccount
-from patients.selectors import LogPage, Period, access_log, patient_self
+from patients.selectors import (
+    LogPage,
+    LogRow,
+    Period,
+    access_log,
+    access_log_whole,
+    organisation_dealt_with,
+    patient_self,
+)
+from portal.access import Refusal
+from portal.models import Membership
 from registry.selectors import PatientChoices, patient_choices
 from registry.services import PATIENT_ROLE, patient_choice_register
 
@@ -136,3 +149,60 @@ def patient_choice_change(
     """The patient registers or changes their own choice, with its effects (the registry's
     choice_register: a refusal purges the summary, consent lets the next pull fetch it)."""
     return patient_choice_register(patient=patient_self(account), decision=decision, scope=scope)
+
+
+@dataclass(frozen=True)
+class LetterOverview:
+    """The patient's overview for a letter: the same rows as their page, all of them."""
+
+    bsn: str
+    rows: list[LogRow]
+    choices: PatientChoices
+    reference: str  # the patient's letter, as the organisation filed it
+    organisation: str
+    made_by: str
+    made_at: dt.datetime
+
+
+def patient_overview_for_letter(
+    *, membership: Membership, bsn: str, reference: str
+) -> LetterOverview:
+    """A privacy officer makes the overview for a patient who asked by letter (NEN 7513:
+    the patient's right to the log). Only for a patient their organisation dealt with, so
+    the overview cannot be fished for any BSN; a refusal answers as for an unknown patient
+    and is logged. Read, then logged, in one transaction: no overview without its event,
+    which the patient sees on their own page."""
+    actor = supervisor_actor(membership, needs_ura=True)
+    if not organisation_dealt_with(ura=membership.organisation.ura, bsn=bsn):
+        with transaction.atomic():
+            events.access_denied(
+                actor=actor,
+                reason="overview for a patient the organisation has not seen",
+                patient_bsn=bsn,
+            )
+        raise Refusal(
+            _(
+                "Your organisation has no access to this patient's data on record. Check the"
+                " BSN; a patient who was not seen here can ask the organisation that was."
+            )
+        )
+    with transaction.atomic():
+        rows = access_log_whole(bsn=bsn)
+        overview = LetterOverview(
+            bsn=bsn,
+            rows=rows,
+            choices=patient_choices(bsn),
+            reference=reference,
+            organisation=membership.organisation.name,
+            made_by=actor.name,
+            made_at=timezone.now(),
+        )
+        events.patient_log_read(
+            actor=actor,
+            patient_bsn=bsn,
+            period=Period().as_detail(),
+            shown=len(rows),
+            pdf=True,
+            reference=reference,
+        )
+    return overview

@@ -8,14 +8,16 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import perform_login
 from allauth.core import ratelimit
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from consent.models import Decision, Scope
-from patients.forms import ActivationForm, OwnChoiceForm, PeriodForm
+from patients.forms import ActivationForm, LetterOverviewForm, OwnChoiceForm, PeriodForm
 from patients.identity import IdentityNotEstablished
+from patients.pdf import overview_pdf
 from patients.selectors import Period
 from patients.services import (
     AddressInUse,
@@ -23,9 +25,10 @@ from patients.services import (
     patient_account,
     patient_account_open,
     patient_choice_change,
+    patient_overview_for_letter,
     patient_page_open,
 )
-from portal.access import patient, public
+from portal.access import Permission, Refusal, patient, public, requires
 
 
 @public
@@ -118,3 +121,29 @@ def home(request):
         "patients/home.html",
         {"page": page, "period_form": period_form, "choice_form": choice_form},
     )
+
+
+@requires(Permission.VIEW_AUDIT)
+@require_http_methods(["GET", "POST"])
+def overview_for_letter(request):
+    """The privacy officer makes a patient's overview as a PDF, for a patient who asked by
+    letter; the PDF is downloaded, not kept."""
+    form = LetterOverviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            overview = patient_overview_for_letter(
+                membership=request.membership,
+                bsn=form.cleaned_data["bsn"],
+                reference=form.cleaned_data["reference"],
+            )
+        except Refusal as refusal:
+            form.add_error("bsn", str(refusal))
+        else:
+            response = HttpResponse(overview_pdf(overview), content_type="application/pdf")
+            # No BSN in the file's name: downloads folders are not private.
+            stamp = overview.made_at.strftime("%Y%m%d-%H%M%S")
+            response["Content-Disposition"] = (
+                f'attachment; filename="toegangsoverzicht-{stamp}.pdf"'
+            )
+            return response
+    return render(request, "patients/overview_request.html", {"form": form})

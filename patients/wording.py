@@ -24,6 +24,8 @@ WHAT_WAS_DONE = {
     EventType.ACTIVATION_CODE_ISSUED: _("Made an activation code for your account"),
     EventType.PATIENT_ACCOUNT_OPENED: _("Your account was opened"),
     EventType.ALERT_REVIEWED: _("Reviewed an access to your data (supervision)"),
+    # On the page only a privacy officer's reading is listed (patients.selectors.access_log).
+    EventType.PATIENT_LOG_READ: _("Made this overview as a PDF, because you asked by letter"),
 }
 
 # The consent basis of a view of the summary, in the issue's four plain phrases (and the

@@ -22,6 +22,7 @@ urlpatterns = [
     path("beleid/", include("consent.urls")),
     # Patients' own pages: their account, who looked, their choice (docs/identity.md).
     path("mijn/", include("patients.urls")),
+    path("toezicht/patientoverzicht/", include("patients.officer_urls")),
     path("toezicht/", include("oversight.urls")),
     path("accounts/uzi/", views.uzi_login, name="uzi_login"),
     # Staff accounts are issued and reset by the organisation: allauth's self-service flows

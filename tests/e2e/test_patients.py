@@ -5,16 +5,23 @@ search respects. Each page checked with axe-core."""
 
 import os
 import re
+import subprocess
+import uuid
 
 import pytest
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
+from audit import events
+from audit.actors import Actor
+from audit.models import ConsentBasis
+from portal.models import Organisation, Role
 from portal.totp import totp_code
 from summaries.models import Summary
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_registry import accounts, gp_search, signed_in  # noqa: F401 - fixture
 from tests.e2e.test_triage import AGREES, SCREENS, answer, search
+from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 from tests.triage.fixtures import BIRTH, CONSENTED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +123,55 @@ def test_a_patient_sees_the_triage_view_and_their_refusal_stops_the_next(
     nurse.goto(f"{live_server.url}/triage/")
     search(nurse, CONSENTED)
     expect(nurse.get_by_role("status")).to_contain_text("weigering geregistreerd")
+
+
+def test_the_privacy_officer_makes_the_overview_for_a_letter(
+    browser: Browser, live_server, tmp_path
+):
+    hap = OrganisationFactory(kind=Organisation.Kind.HAP, name="HAP Stad", ura="90000101")
+    officer = MembershipFactory(user__username="privacy", organisation=hap, role=Role.SUPERVISOR)
+    nurse = MembershipFactory(user__username="sanne", organisation=hap, role=Role.TRIAGE)
+    events.summary_viewed(
+        actor=Actor.for_membership(nurse),
+        patient_bsn=CONSENTED,
+        encounter=uuid.uuid4(),
+        reason="",
+        consent_basis=ConsentBasis.REGISTERED_CONSENT,
+        consent_policy="",
+        emergency=False,
+    )
+    page = signed_in(browser, live_server, "privacy", enrol_totp(officer.user))
+    page.keyboard.press("Enter")  # the home page's link to the supervisors' pages
+    page.get_by_role("link", name="Overzicht voor een patiënt").click()
+    expect(page.get_by_label("BSN van de patiënt")).to_be_focused()
+    page.keyboard.type(CONSENTED)
+    page.get_by_label("Kenmerk van de brief van de patiënt").fill("Brief 2026-117")
+    page.get_by_label("Ik heb gecontroleerd dat de brief van deze patiënt").check()
+    assert_accessible(page)
+    screenshot(page, "patient-overview-request.png")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Pdf maken").click()
+    pdf = tmp_path / "overzicht.pdf"
+    download.value.save_as(pdf)
+    assert re.fullmatch(r"toegangsoverzicht-\d{8}-\d{6}\.pdf", download.value.suggested_filename)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Las de samenvatting van uw huisartsdossier" in " ".join(text.split())
+    if os.environ.get("UPDATE_SCREENS"):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(SCREENS / "patient-overview-pdf"),
+            ],
+            check=True,
+        )
