@@ -653,3 +653,32 @@ def patient_log_read(
         purpose_of_use=Purpose.PATIENT_REQUEST,
         detail=detail,
     )
+
+
+# --- Reports ----------------------------------------------------------------------------
+
+
+def report_generated(
+    *, actor: Actor, report: int, period: dict[str, str], events: int, pages: int
+) -> AccessEvent:
+    """An organisation's access report built (oversight.reports), in the transaction that
+    stores it: `report` its id, `period` {"from", "to"} (Dutch days, both included), how many
+    of the organisation's events it counts and how many pages it has."""
+    return access_event_record(
+        event_type=EventType.REPORT_GENERATED,
+        action=Action.EXECUTE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"report": report, "period": period, "events": events, "pages": pages},
+    )
+
+
+def report_downloaded(*, actor: Actor, report: int, period: dict[str, str]) -> AccessEvent:
+    """A supervisor downloaded their organisation's report: a read of the log."""
+    return access_event_record(
+        event_type=EventType.ADMIN_READ,
+        action=Action.READ,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={"page": "report", "report": report, "period": period},
+    )

@@ -1,9 +1,11 @@
-"""Oversight's own records: the review of misuse alerts and the organisations' own contact
-registrations (reconciliation). The alerts themselves and the ledger are audit's."""
+"""Oversight's own records: the review of misuse alerts, the organisations' own contact
+registrations (reconciliation) and their access reports. The alerts themselves and the
+ledger are audit's."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import MisuseAlert
@@ -126,3 +128,61 @@ class OrganisationAPIKey(TranslatedAPIKey):
     class Meta(TranslatedAPIKey.Meta):
         verbose_name = _("API key of an organisation (contact registrations)")
         verbose_name_plural = _("API keys of organisations (contact registrations)")
+
+
+class Report(models.Model):
+    """An organisation's access report of a period (oversight.reports): requested on the
+    supervisors' page or made monthly by the beat job, built by a worker, which records its
+    progress here for the page to show. The PDF is kept: a report is evidence of what the
+    ledger said at the time, and its download is logged each time."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        ON_DEMAND = "on_demand", _("On request")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, verbose_name=_("organisation")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.CharField(_("requested by"), max_length=150)  # "" for the beat job
+    requested_by_name = models.CharField(_("requested by (name)"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices)
+    step = models.PositiveSmallIntegerField(_("step"), default=0)
+    steps = models.PositiveSmallIntegerField(_("steps"), default=1)
+    finished_at = models.DateTimeField(_("finished at"), null=True)
+    events = models.PositiveIntegerField(_("events counted"), null=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True)
+    pdf = models.BinaryField(_("PDF"), null=True, editable=False)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("access report")
+        verbose_name_plural = _("access reports")
+        ordering = ["-requested_at"]
+        constraints = [
+            # The beat job makes each month's report once, however often it runs.
+            models.UniqueConstraint(
+                fields=["organisation", "first_day"],
+                condition=Q(kind="monthly"),
+                name="report_one_monthly_per_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")), name="report_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.first_day}–{self.last_day}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == self.State.DONE else int(100 * self.step / max(self.steps, 1))

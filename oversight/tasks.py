@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from oversight.monitoring.scan import monitoring_scan
 from oversight.reconciliation.services import contacts_reconcile_upload
+from oversight.reports.services import monthly_reports_request, report_build
 
 
 @shared_task(
@@ -37,3 +38,23 @@ def contacts_reconcile_task(upload_id: int) -> dict:
     """After an upload of contact registrations commits: reconciliation over the period it
     covers (oversight.reconciliation.services, docs/reconciliation.md)."""
     return contacts_reconcile_upload(upload_id=upload_id).as_dict()
+
+
+@shared_task(
+    name="oversight.report_build",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def report_build_task(report_id: int) -> dict:
+    """Builds one access report (oversight.reports.services.report_build)."""
+    report = report_build(report_id)
+    return {"report": report.pk, "state": report.state, "pages": report.pages}
+
+
+@shared_task(name="oversight.reports_monthly", acks_late=True)
+def reports_monthly_task() -> dict:
+    """Daily (CELERY_BEAT_SCHEDULE): the previous month's report of every HAP and SEH, once."""
+    made = monthly_reports_request(today=timezone.localdate())
+    return {"requested": len(made)}

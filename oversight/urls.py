@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("oversight.review.urls")),
     path("logboek/", include("oversight.ledger.urls")),
     path("contacten/", include("oversight.reconciliation.urls")),
+    path("rapporten/", include("oversight.reports.urls")),
 ]

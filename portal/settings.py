@@ -215,6 +215,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oversight.monitoring_scan",
         "schedule": MONITORING_SCAN_SECONDS,
     },
+    # Each organisation's report of the previous month, once (oversight.reports): daily,
+    # so a month is not missed when the beat was down on the first.
+    "oversight-reports-monthly": {"task": "oversight.reports_monthly", "schedule": 24 * 60 * 60},
 }
 
 # --- Authentication -------------------------------------------------------
@@ -555,6 +558,8 @@ LOGGING = {
         # One line per HTTP request to a GP practice is noise; failures are logged by us.
         "httpx": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each step of each PDF (and its stylesheets at import) at INFO.
+        "weasyprint": {"level": "WARNING"},
         # Django's own defaults (DEFAULT_LOGGING) gave the "django" logger a second console
         # handler (plain text, with DEBUG) and mail to ADMINS: every line twice on the console,
         # and tracebacks with request data (a BSN) by e-mail. One handler: the JSON console.
