@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit import events
@@ -113,14 +114,17 @@ def report_build(report_id: int) -> Report:
         Report.objects.filter(pk=report.pk).update(step=step)
 
     try:
-        content = report_content(
-            ura=report.organisation.ura,
-            organisation=report.organisation.name,
-            first=report.first_day,
-            last=report.last_day,
-            progress=progress,
-        )
-        pdf, pages = report_pdf(content)
+        # A report is a document of the Dutch organisation, whoever asked and in whatever
+        # language the worker's last task ran: always in the portal's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            content = report_content(
+                ura=report.organisation.ura,
+                organisation=report.organisation.name,
+                first=report.first_day,
+                last=report.last_day,
+                progress=progress,
+            )
+            pdf, pages = report_pdf(content)
     except Exception as error:
         logger.exception("report %s failed", report.pk)
         Report.objects.filter(pk=report.pk).update(
