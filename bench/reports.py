@@ -58,13 +58,16 @@ def ledger_fill(ura: str, name: str, events_wanted: int, rng: random.Random) -> 
         )
         for n in range(USERS)
     ]
+    from bench.registry import bsn_numbers
+
+    bsns = bsn_numbers(2_000, start=100_000_000 + int(ura[-3:]) * 10_000)
     written = 0
     while written < events_wanted:
         with transaction.atomic():
             for _ in range(100):
                 when = start + dt.timedelta(seconds=rng.randrange(seconds))
                 actor = rng.choice(actors)
-                bsn = f"{rng.randrange(100_000_000, 999_999_999):09d}"
+                bsn = rng.choice(bsns)
                 token = set_current(RequestContext(started_at=when))
                 try:
                     events.patient_searched(actor=actor, patient_bsn=bsn, found="found")
