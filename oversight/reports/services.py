@@ -54,6 +54,24 @@ def report_request(*, membership: Membership, first: dt.date, last: dt.date) -> 
     return report
 
 
+def report_retry(*, membership: Membership, report_id: int) -> Report:
+    """A failed report of the organisation queued again (a failure left no PDF and no
+    event: building it again starts from nothing)."""
+    supervisor_actor(membership, needs_ura=True)
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .filter(organisation=membership.organisation, pk=report_id, state=Report.State.FAILED)
+            .first()
+        )
+        if report is None:
+            raise Refusal(_not_found())
+        report.state, report.step, report.error = Report.State.QUEUED, 0, ""
+        report.save(update_fields=["state", "step", "error"])
+        transaction.on_commit(lambda: _build_later(report.pk))
+    return report
+
+
 def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
     last = today.replace(day=1) - dt.timedelta(days=1)
     return last.replace(day=1), last

@@ -7,11 +7,16 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight.models import Report
 from oversight.reports.forms import ReportPeriodForm
-from oversight.reports.services import organisation_reports, report_download, report_request
+from oversight.reports.services import (
+    organisation_reports,
+    report_download,
+    report_request,
+    report_retry,
+)
 from portal.access import Permission, requires
 
 
@@ -39,3 +44,11 @@ def download(request, report_id: int):
     name = f"toegangsrapport-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@requires(Permission.VIEW_AUDIT)
+@require_POST
+def retry(request, report_id: int):
+    report_retry(membership=request.membership, report_id=report_id)
+    messages.success(request, _("The report is being made again."))
+    return redirect("oversight_reports")

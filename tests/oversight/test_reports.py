@@ -29,6 +29,7 @@ from oversight.reports.services import (
     report_build,
     report_download,
     report_request,
+    report_retry,
 )
 from oversight.review.services import alert_review
 from portal.access import Refusal
@@ -267,3 +268,27 @@ def test_the_worker_builds_the_report_asked_for_on_the_page(client, supervisor):
     page = client.get("/toezicht/rapporten/").content.decode()
     assert "Klaar" in page and '<meta http-equiv="refresh"' not in page
     assert AccessEvent.objects.filter(event_type=EventType.REPORT_GENERATED).count() == 1
+
+
+def test_a_failed_report_is_made_again_on_request(
+    client, supervisor, django_capture_on_commit_callbacks
+):
+    report = report_request(membership=supervisor, first=NOVEMBER[0], last=NOVEMBER[1])
+    Report.objects.filter(pk=report.pk).update(state=Report.State.FAILED, error="OperationalError")
+    enrol_totp(supervisor.user)
+    client.force_login(supervisor.user)
+    assert "Opnieuw maken" in client.get("/toezicht/rapporten/").content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(f"/toezicht/rapporten/{report.pk}/opnieuw/")
+    assert response.status_code == 302 and len(callbacks) == 1  # the build enqueued
+    report.refresh_from_db()
+    assert (report.state, report.error) == (Report.State.QUEUED, "")
+    # Only a failed report, and only the organisation's own.
+    assert client.post(f"/toezicht/rapporten/{report.pk}/opnieuw/").status_code == 403
+    other = MembershipFactory(
+        organisation=OrganisationFactory(kind=Organisation.Kind.HAP, ura=OTHER_URA),
+        role=Role.SUPERVISOR,
+    )
+    Report.objects.filter(pk=report.pk).update(state=Report.State.FAILED)
+    with pytest.raises(Refusal):
+        report_retry(membership=other, report_id=report.pk)
