@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from audit.identifiers import validate_bsn
-from consent.models import Decision, Scope
-from portal.forms import DateInputField
+from consent.models import Decision
+from portal.forms import DateInputField, bsn_cleaned
+from registry.forms import RADIO, scope_field
 
 TEXT = "utrecht-textbox utrecht-textbox--html-input"
-RADIO = forms.RadioSelect(attrs={"class": "utrecht-radio-button utrecht-radio-button--html-input"})
 
 
 def _date_input() -> forms.DateInput:
@@ -98,16 +97,7 @@ class OwnChoiceForm(forms.Form):
         ],
         widget=RADIO,
     )
-    scope = forms.ChoiceField(
-        label=_("For"),
-        choices=[
-            (Scope.BOTH, _("GP out-of-hours posts and emergency departments")),
-            (Scope.HAP, _("GP out-of-hours posts (HAP) only")),
-            (Scope.SEH, _("Emergency departments (SEH) only")),
-        ],
-        initial=Scope.BOTH,
-        widget=RADIO,
-    )
+    scope = scope_field()
 
 
 class LetterOverviewForm(forms.Form):
@@ -143,9 +133,7 @@ class LetterOverviewForm(forms.Form):
     )
 
     def clean_bsn(self) -> str:
-        bsn = self.cleaned_data["bsn"].replace(" ", "").replace(".", "")
-        validate_bsn(bsn)
-        return bsn
+        return bsn_cleaned(self.cleaned_data["bsn"])
 
     def clean_reference(self) -> str:
         return " ".join(self.cleaned_data["reference"].split())

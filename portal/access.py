@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models
 from django.shortcuts import redirect
@@ -178,8 +177,7 @@ def patient(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+        # An anonymous visitor never gets here: LoginRequiredMiddleware sends them to log in.
         if not request.user.is_patient:
             raise deny(request, "a staff account on a patient's page")
         return view(request, *args, **kwargs)

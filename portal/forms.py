@@ -75,6 +75,14 @@ class DateInputField(forms.DateField):
         return super().to_python(value)
 
 
+def bsn_cleaned(value: str) -> str:
+    """A BSN as people write it, with spaces or dots in groups of three: checked (the
+    11-test), as nine digits."""
+    bsn = value.replace(" ", "").replace(".", "")
+    validate_bsn(bsn)
+    return bsn
+
+
 class PatientSearchForm(forms.Form):
     """One patient: BSN and birth date, both required, exact — never a name, never a
     wildcard. The triage search and the GP's search."""
@@ -101,7 +109,4 @@ class PatientSearchForm(forms.Form):
     )
 
     def clean_bsn(self) -> str:
-        # People write BSNs with spaces or dots in groups of three.
-        bsn = self.cleaned_data["bsn"].replace(" ", "").replace(".", "")
-        validate_bsn(bsn)
-        return bsn
+        return bsn_cleaned(self.cleaned_data["bsn"])

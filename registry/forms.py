@@ -8,6 +8,20 @@ from consent.models import Decision, Scope
 RADIO = forms.RadioSelect(attrs={"class": "utrecht-radio-button utrecht-radio-button--html-input"})
 
 
+def scope_field() -> forms.ChoiceField:
+    """For which kind of emergency care a choice holds: the GP's form and the patient's."""
+    return forms.ChoiceField(
+        label=_("For"),
+        choices=[
+            (Scope.BOTH, _("GP out-of-hours posts and emergency departments")),
+            (Scope.HAP, _("GP out-of-hours posts (HAP) only")),
+            (Scope.SEH, _("Emergency departments (SEH) only")),
+        ],
+        initial=Scope.BOTH,
+        widget=RADIO,
+    )
+
+
 class ChoiceForm(forms.Form):
     """The GP registers what the patient chose, for one or both kinds of emergency care."""
 
@@ -20,16 +34,7 @@ class ChoiceForm(forms.Form):
         ],
         widget=RADIO,
     )
-    scope = forms.ChoiceField(
-        label=_("For"),
-        choices=[
-            (Scope.BOTH, _("GP out-of-hours posts and emergency departments")),
-            (Scope.HAP, _("GP out-of-hours posts (HAP) only")),
-            (Scope.SEH, _("Emergency departments (SEH) only")),
-        ],
-        initial=Scope.BOTH,
-        widget=RADIO,
-    )
+    scope = scope_field()
     by_representative = forms.BooleanField(
         label=_("Chosen by a representative (parent, guardian, legal representative)"),
         required=False,

@@ -174,19 +174,6 @@ def organisation_reports(membership: Membership) -> list[Report]:
     )
 
 
-def organisation_report(membership: Membership, report_id: int) -> Report:
-    """One of the organisation's reports (without its PDF); another's is unknown."""
-    supervisor_actor(membership)
-    report = (
-        Report.objects.filter(organisation=membership.organisation, pk=report_id)
-        .defer("pdf")
-        .first()
-    )
-    if report is None:
-        raise Refusal(_not_found())
-    return report
-
-
 def report_download(*, membership: Membership, report_id: int) -> tuple[Report, bytes]:
     """The PDF of one of the organisation's finished reports, read and logged together."""
     actor = supervisor_actor(membership, needs_ura=True)
