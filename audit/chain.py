@@ -182,10 +182,15 @@ class VerifyResult:
     # Timestamp files that prove nothing (forged, damaged, another authority's): the proof
     # outside the database is not whole, so the ledger is not reported intact.
     anchor_problems: tuple[str, ...] = ()
+    # Months of the ledger whose events are not after the months before them (a row moved
+    # by hand, audit.partitions): dropping the oldest month would cut the chain.
+    month_problems: tuple[str, ...] = ()
+    # Where the chain that is kept begins: after the months the retention job dropped.
+    after_seq: int = 0
 
     @property
     def intact(self) -> bool:
-        return self.first_break is None and not self.anchor_problems
+        return self.first_break is None and not self.anchor_problems and not self.month_problems
 
 
 class ChainWalker:
@@ -203,16 +208,19 @@ class ChainWalker:
         timestamped: dict[int, tuple[str, str]] | None = None,
         hasher: Callable[[dict[str, Any]], str] = event_hash,
         after: int = 0,
+        after_hash: str | None = None,
     ) -> None:
         self.checkpoints = checkpoints or {}
         self.timestamped = timestamped or {}
         self.hasher = hasher
         self.checked = 0
         self.head_seq = after
-        # From the start of the chain, the genesis hash; from event #after + 1 on (a range
-        # of the chain verified apart, audit.verification), whatever the first event names
-        # as its predecessor's hash, which the range before must end with.
-        self.head_hash: str | None = GENESIS_HASH if after == 0 else None
+        # From the start of the chain, the genesis hash; from event #after + 1 on, the hash
+        # of event #after where it is known (`after_hash`: the last event of the months the
+        # retention job dropped), else whatever the first event names as its predecessor's
+        # (a range of the chain verified apart, audit.verification), which the range before
+        # must end with.
+        self.head_hash: str | None = GENESIS_HASH if after == 0 else after_hash
         self.first_prev_hash: str | None = None
         self.first_event_id = ""
 
@@ -264,7 +272,11 @@ class ChainWalker:
         )
 
     def result(
-        self, chain_break: ChainBreak | None, anchor_problems: tuple[str, ...] = ()
+        self,
+        chain_break: ChainBreak | None,
+        anchor_problems: tuple[str, ...] = (),
+        month_problems: tuple[str, ...] = (),
+        after_seq: int = 0,
     ) -> VerifyResult:
         return VerifyResult(
             self.checked,
@@ -273,4 +285,6 @@ class ChainWalker:
             chain_break,
             timestamped_checked=len(self.timestamped),
             anchor_problems=anchor_problems,
+            month_problems=month_problems,
+            after_seq=after_seq,
         )

@@ -596,6 +596,36 @@ def ledger_verified(
     )
 
 
+def ledger_month_dropped(
+    *,
+    actor: Actor,
+    partition: str,
+    month: str,
+    first_seq: int,
+    last_seq: int,
+    last_hash: str,
+    events: int,
+    kept_years: int,
+) -> AccessEvent:
+    """The retention job dropped a month of the ledger (audit.retention): the chain now
+    begins after `last_seq`, whose hash was `last_hash` — what audit_verify starts from."""
+    return access_event_record(
+        event_type=EventType.LEDGER_PARTITION_DROPPED,
+        action=Action.DELETE,
+        actor=actor,
+        purpose_of_use=Purpose.OPERATIONS,
+        detail={
+            "partition": partition,
+            "month": month,
+            "first_seq": first_seq,
+            "last_seq": last_seq,
+            "last_hash": last_hash,
+            "events": events,
+            "kept_years": kept_years,
+        },
+    )
+
+
 # --- Patients: their accounts, their own log (issue 16) -------------------------------------
 
 

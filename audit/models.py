@@ -45,6 +45,8 @@ class EventType(models.TextChoices):
     PATIENT_ACCOUNT_OPENED = "patient_account_opened", _("Patient's account opened")
     # A patient read who accessed their data (NEN 7513: access to the log is logged).
     PATIENT_LOG_READ = "patient_log_read", _("Own access log read by the patient")
+    # The retention job dropped a month of the ledger older than five years (audit.retention).
+    LEDGER_PARTITION_DROPPED = "ledger_partition_dropped", _("Ledger month removed (retention)")
 
 
 class Action(models.TextChoices):
@@ -135,6 +137,14 @@ class AccessEvent(models.Model):
 
     prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True, editable=False)
     hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
+
+    # Where the row is kept, not what happened, so not hashed: the first day (UTC) of the
+    # month it was written in, never earlier than the event before it. On PostgreSQL the
+    # ledger is partitioned by it, one partition a month (audit.partitions), so each month
+    # holds one unbroken stretch of the chain and the retention job (audit.retention) can
+    # drop the oldest. Nullable only so SQLite adds the column without rebuilding the table
+    # (which would lose its append-only triggers); every writer sets it.
+    ledger_month = models.DateField(_("ledger month"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("access event")

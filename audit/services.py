@@ -37,23 +37,32 @@ from audit.chain import (
 )
 from audit.identifiers import validate_bsn
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Outcome, Purpose
+from audit.partitions import ledger_month_now, month_add
 
 # Any constant works; it names "the ledger head" among advisory locks.
 LEDGER_LOCK_KEY = 7_513_0001
 
 
-def _lock_and_read_head() -> tuple[int, str]:
-    """The head (seq, hash) on SQLite, which holds its database write lock from BEGIN
-    IMMEDIATE (see DATABASES in settings) until the caller's transaction ends."""
-    head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    return head or (0, GENESIS_HASH)
+def _lock_and_read_head() -> tuple[int, str, dt.date | None]:
+    """The head (seq, hash, ledger month) on SQLite, which holds its database write lock
+    from BEGIN IMMEDIATE (see DATABASES in settings) until the caller's transaction ends."""
+    head = AccessEvent.objects.order_by("-seq").values_list("seq", "hash", "ledger_month").first()
+    return head or (0, GENESIS_HASH, None)
+
+
+def _month_after(head_month: dt.date | None) -> dt.date:
+    """The month a new event is filed in: this month, or the head's if that is later (a
+    writer that took the time before the month turned and the lock after): never earlier
+    than the event before it (audit.partitions)."""
+    month = ledger_month_now()
+    return max(month, head_month) if head_month else month
 
 
 # PostgreSQL: lock, head, link and row in one statement (the function of migration
 # audit/0004). Without the lock, two transactions could both read event #n as the head and
 # both write #n+1: a forked chain. The lock is a transaction lock: it is held until the
 # caller's transaction ends, or, outside one, until this statement commits.
-_LINK_FIELDS = ("seq", "prev_hash", "hash")
+_LINK_FIELDS = ("seq", "prev_hash", "hash", "ledger_month")
 
 
 @functools.cache
@@ -65,10 +74,11 @@ def _append_statement() -> tuple[str, tuple]:
     )
     columns = ", ".join(f'"{field.column}"' for field in fields)
     sql = (
-        f'INSERT INTO "audit_accessevent" ({columns}, "seq", "prev_hash", "hash") '  # noqa: S608
-        f"SELECT {', '.join(['%s'] * len(fields))}, link.seq, link.prev_hash, link.hash "
-        "FROM audit_ledger_link(%s, %s, %s, %s) link "
-        'RETURNING "id", "seq", "prev_hash", "hash"'
+        f'INSERT INTO "audit_accessevent" ({columns}, "seq", "prev_hash", "hash", '  # noqa: S608
+        '"ledger_month") '
+        f"SELECT {', '.join(['%s'] * len(fields))}, link.seq, link.prev_hash, link.hash, "
+        "link.ledger_month FROM audit_ledger_link(%s, %s, %s, %s, %s) link "
+        'RETURNING "id", "seq", "prev_hash", "hash", "ledger_month"'
     )
     return sql, fields
 
@@ -76,17 +86,18 @@ def _append_statement() -> tuple[str, tuple]:
 def _append_postgresql(event: AccessEvent) -> None:
     sql, fields = _append_statement()
     params = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
-    params += [LEDGER_LOCK_KEY, *canonical_parts(event.__dict__)]
+    params += [LEDGER_LOCK_KEY, ledger_month_now(), *canonical_parts(event.__dict__)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        event.pk, event.seq, event.prev_hash, event.hash = cursor.fetchone()
+        event.pk, event.seq, event.prev_hash, event.hash, event.ledger_month = cursor.fetchone()
 
 
 def _append_sqlite(event: AccessEvent) -> None:
     # No savepoint: a caller in a transaction fails as a whole when its event fails.
     with transaction.atomic(savepoint=False):
-        head_seq, event.prev_hash = _lock_and_read_head()
+        head_seq, event.prev_hash, head_month = _lock_and_read_head()
         event.seq = head_seq + 1
+        event.ledger_month = _month_after(head_month)
         event.hash = event_hash(event.__dict__)
         event.save(force_insert=True)
 
@@ -369,14 +380,34 @@ def access_events_append(events: list[AccessEvent]) -> None:
                 # after the lock is the one the previous holder left (as in
                 # audit_ledger_link).
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
-                cursor.execute(
-                    'SELECT "seq", "hash" FROM "audit_accessevent" ORDER BY "seq" DESC LIMIT 1'
-                )
-                head_seq, head_hash = cursor.fetchone() or (0, GENESIS_HASH)
+                head_seq, head_hash, head_month = _head_postgresql(cursor)
         else:
-            head_seq, head_hash = _lock_and_read_head()
+            head_seq, head_hash, head_month = _lock_and_read_head()
+        month = _month_after(head_month)
+        for event in events:
+            event.ledger_month = month
         _link(events, head_seq, head_hash)
         rows_insert(AccessEvent, events, json_dumps=_detail_json)
+
+
+# The head among the last two months' partitions first, as audit_ledger_link reads it
+# (migration audit/0018): the indexes of a few partitions, not of five years'.
+_HEAD_RECENT_SQL = (
+    'SELECT "seq", "hash", "ledger_month" FROM "audit_accessevent" '
+    'WHERE "ledger_month" >= %s ORDER BY "seq" DESC LIMIT 1'
+)
+_HEAD_SQL = (
+    'SELECT "seq", "hash", "ledger_month" FROM "audit_accessevent" ORDER BY "seq" DESC LIMIT 1'
+)
+
+
+def _head_postgresql(cursor) -> tuple[int, str, dt.date | None]:
+    cursor.execute(_HEAD_RECENT_SQL, [month_add(ledger_month_now(), -1)])
+    head = cursor.fetchone()
+    if head is None:
+        cursor.execute(_HEAD_SQL)
+        head = cursor.fetchone()
+    return head or (0, GENESIS_HASH, None)
 
 
 def _link(events: list[AccessEvent], head_seq: int, head_hash: str) -> None:

@@ -3,6 +3,7 @@ timestamping authority is configured, outside it (audit.anchors)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import multiprocessing
@@ -33,6 +34,8 @@ from audit.chain import (
     event_hash_fast,
 )
 from audit.models import AccessEvent, LedgerCheckpoint
+from audit.partitions import partitions_out_of_order
+from audit.retention import chain_start
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +53,57 @@ def ledger_verify(
     as problems) must be the chain's own. With `processes` > 1 (PostgreSQL, outside a
     transaction, a ledger of at least MIN_EVENTS_A_PROCESS events a process), ranges of the
     chain are walked side by side and joined (_verify_in_ranges): the same result."""
+    # The chain that is kept: after the months the retention job dropped (audit.retention),
+    # whose last event's hash the first kept event must name. Heads within the dropped
+    # months went with them.
+    after, after_hash = chain_start()
     anchors, problems = anchors_read()
-    checkpoints = dict(LedgerCheckpoint.objects.values_list("seq", "hash"))
-    timestamped = {anchor.seq: (anchor.hash, anchor.describe()) for anchor in anchors}
+    checkpoints = {
+        seq: hash_
+        for seq, hash_ in LedgerCheckpoint.objects.values_list("seq", "hash")
+        if seq > after
+    }
+    timestamped = {
+        anchor.seq: (anchor.hash, anchor.describe()) for anchor in anchors if anchor.seq > after
+    }
+    found = _walk(
+        progress, chunk_size, processes, checkpoints, timestamped, problems, after, after_hash
+    )
+    return dataclasses.replace(
+        found, month_problems=tuple(partitions_out_of_order()), after_seq=after
+    )
+
+
+def _walk(
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+    processes: int,
+    checkpoints: dict[int, str],
+    timestamped: dict[int, tuple[str, str]],
+    problems: list[str],
+    after: int,
+    after_hash: str | None,
+) -> VerifyResult:
     postgresql = connection.vendor == "postgresql"
     if postgresql and processes > 1 and not connection.in_atomic_block:
         head = ledger_head_seq()
-        if head >= processes * MIN_EVENTS_A_PROCESS:
-            ranges = _ranges(head, processes)
-            return _verify_in_ranges(ranges, checkpoints, timestamped, chunk_size, problems)
+        if head - after >= processes * MIN_EVENTS_A_PROCESS:
+            ranges = _ranges(after, head, processes)
+            return _verify_in_ranges(
+                ranges, checkpoints, timestamped, chunk_size, problems, after, after_hash
+            )
     walker = ChainWalker(
-        checkpoints, timestamped=timestamped, hasher=_computed if postgresql else event_hash
+        checkpoints,
+        timestamped=timestamped,
+        hasher=_computed if postgresql else event_hash,
+        after=after,
+        after_hash=after_hash,
     )
     rows = (
-        _rows_postgresql(chunk_size)
+        _rows_postgresql(chunk_size, first=after + 1)
         if postgresql
-        else AccessEvent.objects.order_by("seq")
+        else AccessEvent.objects.filter(seq__gt=after)
+        .order_by("seq")
         .values(*HASHED_FIELDS, "hash")
         .iterator(chunk_size=chunk_size)
     )
@@ -86,11 +124,12 @@ def ledger_head_seq() -> int:
     return AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
-def _ranges(head: int, parts: int) -> list[tuple[int, int]]:
-    """1..head in `parts` ranges of (nearly) equal length, in order; the last open-ended
-    (events appended meanwhile belong to it, as a single walk would read them or not)."""
-    size = -(-head // parts)
-    ranges = [(start, start + size - 1) for start in range(1, head + 1, size)]
+def _ranges(after: int, head: int, parts: int) -> list[tuple[int, int]]:
+    """after+1..head in `parts` ranges of (nearly) equal length, in order; the last
+    open-ended (events appended meanwhile belong to it, as a single walk would read them or
+    not)."""
+    size = -(-(head - after) // parts)
+    ranges = [(start, start + size - 1) for start in range(after + 1, head + 1, size)]
     return [*ranges[:-1], (ranges[-1][0], 0)]
 
 
@@ -140,6 +179,8 @@ def _verify_in_ranges(
     timestamped: dict[int, tuple[str, str]],
     chunk_size: int,
     problems: list[str],
+    after: int = 0,
+    after_hash: str | None = None,
 ) -> VerifyResult:
     """Each range walked by a process of its own (forked: the parent's connection is closed
     first, so no two processes share one); then joined in order: each range must begin
@@ -149,7 +190,7 @@ def _verify_in_ranges(
     work = [(bounds, checkpoints, timestamped, chunk_size) for bounds in ranges]
     with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
         walked = pool.starmap(_range_walk, work)
-    joined = ChainWalker(checkpoints, timestamped=timestamped)
+    joined = ChainWalker(checkpoints, timestamped=timestamped, after=after, after_hash=after_hash)
     short_of: int | None = None  # the last seq of the range before, when events end early
     for part in walked:
         if short_of is not None:

@@ -218,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
     # Each organisation's report of the previous month, once (oversight.reports): daily,
     # so a month is not missed when the beat was down on the first.
     "oversight-reports-monthly": {"task": "oversight.reports_monthly", "schedule": 24 * 60 * 60},
+    # The ledger's months: the next ones made ahead, those past retention dropped (audit).
+    "audit-ledger-months": {"task": "audit.ledger_months", "schedule": 24 * 60 * 60},
 }
 
 # --- Authentication -------------------------------------------------------
@@ -355,7 +357,6 @@ MONITORING_SHARED_SIGNALS = [
 MONITORING_PATIENT_USERS = int(os.environ.get("MONITORING_PATIENT_USERS", "5"))
 MONITORING_PATIENT_USERS_MINUTES = int(os.environ.get("MONITORING_PATIENT_USERS_MINUTES", "60"))
 
-# --- Sessions: they end when the user is idle, and after a shift at the latest ----
 # The ledger's heads timestamped by an RFC 3161 authority and kept outside the database
 # (audit.anchors, issue 16): off where no LEDGER_TSA_URL is set. The certificate is the
 # authority's signing certificate, the roots what it chains to (PEM files).
@@ -363,7 +364,11 @@ LEDGER_TSA_URL = os.environ.get("LEDGER_TSA_URL", "")
 LEDGER_TSA_CERTIFICATE = os.environ.get("LEDGER_TSA_CERTIFICATE", "")
 LEDGER_TSA_ROOTS = os.environ.get("LEDGER_TSA_ROOTS", "")
 LEDGER_ANCHOR_DIR = Path(os.environ.get("LEDGER_ANCHOR_DIR", VAR_DIR / "ledger-anchors"))
+# How many years the ledger's months are kept before the retention job drops them
+# (audit.retention): five at least (NEN 7513), which the job enforces whatever is set here.
+LEDGER_RETENTION_YEARS = int(os.environ.get("LEDGER_RETENTION_YEARS", "5"))
 
+# --- Sessions: they end when the user is idle, and after a shift at the latest ----
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_SHIFT_HOURS", "12")) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS

@@ -52,10 +52,21 @@ class Command(BaseCommand):
                 + "; ".join(result.anchor_problems),
                 returncode=1,
             )
+        if result.month_problems:
+            raise CommandError(
+                "The ledger's months do not follow its chain: " + "; ".join(result.month_problems),
+                returncode=1,
+            )
         if checkpoint:
             ledger_checkpoint(result=result, actor=Actor.system("audit_verify"))
+        kept = (
+            f" (kept from #{result.after_seq + 1}: the months before were dropped after "
+            "their retention period)"
+            if result.after_seq
+            else ""
+        )
         self.stdout.write(
-            f"Ledger intact: {result.checked} events, head #{result.head_seq} "
+            f"Ledger intact{kept}: {result.checked} events, head #{result.head_seq} "
             f"sha256 {result.head_hash[:16]}…; {result.timestamped_checked} timestamped "
             "heads outside the database agree"
         )
