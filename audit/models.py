@@ -172,6 +172,14 @@ class AccessEvent(models.Model):
                 name="audit_event_org_patient_time",
             ),
             models.Index(fields=["occurred_at"], name="audit_event_time"),
+            # "A patient's own log, newest first" (patients.selectors.access_log): the events
+            # about them without their own readings of it, which a patient who looks often
+            # would otherwise make every look read through.
+            models.Index(
+                fields=["patient_bsn", "seq"],
+                name="audit_event_patient_log",
+                condition=~Q(event_type="patient_log_read", user_portal_role="patient"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -835,9 +835,11 @@ def niced(on: bool) -> None:
 def ledger_generate(size: str, events: int, last_day: dt.date) -> dict:
     """The country, `events` or more ledger events ending with the national day `last_day`,
     the last day's patients' summaries; then the whole chain verified."""
+    import time_machine
     from django.db import connection
 
     from audit.models import AccessEvent
+    from audit.partitions import month_of, partitions_ensure, partitions_list
     from audit.verification import ledger_verify
 
     started = time.perf_counter()
@@ -858,16 +860,21 @@ def ledger_generate(size: str, events: int, last_day: dt.date) -> dict:
         f"(~{views:,} views, ~{budget // days:,} events a day)")  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")  # this session only; a bench database
+    # Each day written by writers whose clock says that day (time-machine), so each month
+    # of the history is a partition of its own, as the portal would have filed it.
+    partitions_ensure(since=month_of(local(last_day - dt.timedelta(days=days), 12)))
     written = 0
     for n in range(days, 0, -1):
         day = last_day - dt.timedelta(days=n)
         plan = day_plan(country, DayPlan(day, views, HISTORY_WORKING))
-        specs_write(plan.specs, valid)
+        with time_machine.travel(local(day, 30), tick=True):  # the next morning
+            specs_write(plan.specs, valid)
         written += len(plan.specs)
         rate = written / (time.perf_counter() - started)
         log(f"{size}: {day} written, {written:,} events ({rate:,.0f}/s)")
     first_seq = written + 1
-    specs_write(last.specs, valid)
+    with time_machine.travel(local(last_day, 30), tick=True):
+        specs_write(last.specs, valid)
     written += len(last.specs)
     log(f"{size}: last day written, {written:,} events")
     planted = summaries_store(country, last.viewed)
@@ -890,8 +897,11 @@ def ledger_generate(size: str, events: int, last_day: dt.date) -> dict:
         )
     niced(False)
     views_last = sum(1 for spec in last.specs if spec[2] == "view")
+    months = [p.name for p in partitions_list() if not p.empty]
+    log(f"{size}: the ledger's months: {', '.join(months)}")
     meta = {
         "events": total,
+        "months": months,
         "last_day": last_day.isoformat(),
         "last_day_first_seq": first_seq,
         "last_day_events": len(last.specs),
@@ -1064,13 +1074,15 @@ def scan_steps_timed():
 
 PAGE_PATH = "/toezicht/logboek/"
 HELLO_PATH = "/bench/hello/"
-PAGE_KINDS = ("hello", "newest", "patient", "user_month", "older")
+PAGE_KINDS = ("hello", "newest", "patient", "user_month", "older", "own_log")
+OWN_LOG_PATH = "/mijn/"
 PAGE_LABELS = {
     "hello": "hello",
     "newest": "(a) newest page, no filter",
     "patient": "(b) one patient's BSN",
     "user_month": "(c) one user over a month",
     "older": '(d) second page ("older" link)',
+    "own_log": "(e) the patient's own page, /mijn/ (issue 16)",
 }
 SUPERVISORS = 10  # posts whose supervisors take turns (each with their own filters)
 OLDER_LINK = re.compile(r'<a[^>]*rel="next"[^>]*href="([^"]+)"')
@@ -1096,6 +1108,49 @@ def supervisor_cookie(membership) -> str:
             SESSION_STARTED: now,
             SESSION_LAST_SEEN: now + 3600,
             SESSION_MEMBERSHIP: membership.pk,
+        }
+    )
+    session.set_expiry(dt.timedelta(hours=12))
+    session.create()
+    return f"sessionid={session.session_key}; csrftoken={secrets.token_hex(16)}"
+
+
+def patient_cookie(bsn: str) -> str:
+    """The patient's own account (opened as by an activation code, the address confirmed)
+    and a session of it after password + TOTP: the cookie header for /mijn/."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.utils import timezone
+
+    from patients.models import PatientAccount
+    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
+    from portal.models import User
+
+    email = f"patient-{bsn}@bench.invalid"
+    user = User.objects.filter(username=email).first()
+    if user is None:
+        user = User(username=email, email=email, is_patient=True)
+        user.set_unusable_password()
+        user.save()
+        PatientAccount.objects.create(
+            user=user,
+            bsn=bsn,
+            birth_date=dt.date(1970, 1, 1),
+            opened_at=timezone.now(),
+            established_by="bench",
+        )
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    session = SessionStore()
+    now = time.time()
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            SECOND_FACTOR_SEEN: True,
+            SESSION_STARTED: now,
+            SESSION_LAST_SEEN: now + 3600,
         }
     )
     session.set_expiry(dt.timedelta(hours=12))
@@ -1132,6 +1187,15 @@ def page_requests(meta: dict, base_url: str) -> dict[str, list[Request]]:
                 [ura, meta["last_day_first_seq"]],
             )
             bsn, username, name = cursor.fetchone()
+            # Another patient viewed there that day for their own page (e): the one above
+            # gets every (b) request's ledger event, thousands a run, as no patient would.
+            cursor.execute(
+                "SELECT patient_bsn FROM audit_accessevent WHERE organisation_ura = %s "
+                "AND event_type = 'summary_view' AND seq >= %s AND patient_bsn <> %s "
+                "ORDER BY seq LIMIT 1",
+                [ura, meta["last_day_first_seq"], bsn],
+            )
+            (own_bsn,) = cursor.fetchone()
         newest = Request("newest", PAGE_PATH, cookie, text=rows)
         status, _location, body = fetch(base_url, newest)
         check_response(newest, status, _location, body)
@@ -1153,6 +1217,12 @@ def page_requests(meta: dict, base_url: str) -> dict[str, list[Request]]:
         )
         link = html.unescape(older.group(1))
         requests["older"].append(Request("older", PAGE_PATH + link, cookie, text='rel="prev"'))
+        # A patient on their own page (issue 16): every access to their data.
+        requests["own_log"].append(
+            Request(
+                "own_log", OWN_LOG_PATH, patient_cookie(own_bsn), text='data-testid="access-log"'
+            )
+        )
     return requests
 
 
@@ -1165,13 +1235,14 @@ def page_rounds(metas: dict) -> tuple[dict[str, dict[str, list[dict]]], dict]:
     from bench.lookup import ROUNDS, Target, checked_run, collect_static, server_env
 
     targets = []
+    # Before the servers start: they read the manifest once (on a fresh machine there is none).
+    collect_static(server_env(database_use(next(iter(metas)), fresh=False)))
     for size in metas:
         url = database_use(size, fresh=False)
         target = Target(SIZES[size], metas[size]["events"], url)
         target.server = start_gunicorn(size, "bench.wsgi", server_env(url))
         targets.append((size, target))
     try:
-        collect_static(server_env(targets[0][1].database_url))
         for size, target in targets:
             wait_until_listening(target.server)
             database_use(size, fresh=False)
@@ -1206,6 +1277,8 @@ def explain_plans(meta: dict, requests: dict[str, list[Request]]) -> dict[str, s
     ura = Membership.objects.filter(role="supervisor").order_by("organisation__ura")[0]
     ura = ura.organisation.ura
     for kind in PAGE_KINDS[1:]:
+        if kind == "own_log":  # not the supervisors' search
+            continue
         query = urlsplit(requests[kind][0].path).query
         form = LedgerSearchForm({k: v[0] for k, v in parse_qs(query).items()})
         if not form.is_valid():

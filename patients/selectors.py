@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,12 +79,10 @@ def _about(bsn: str) -> Q:
     return Q(patient_bsn=bsn) | Q(event_type=EventType.ADMIN_READ, detail__patients__contains=[bsn])
 
 
-def access_log(
-    *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
-) -> LogPage:
-    """One page of the accesses to the patient's data, newest first. Their own readings of
-    this log are left out (each page view would add a row); a privacy officer's PDF of it
-    is not."""
+def log_events(*, bsn: str, period: Period, before: int | None = None) -> QuerySet:
+    """The accesses to the patient's data, newest first, without their own readings of this
+    log (each page view would add a row; the index audit_event_patient_log leaves them out
+    too); a privacy officer's PDF of it is not left out."""
     events = AccessEvent.objects.filter(_about(bsn)).exclude(
         event_type=EventType.PATIENT_LOG_READ, user_portal_role=PATIENT_ROLE
     )
@@ -94,8 +92,15 @@ def access_log(
         events = events.filter(occurred_at__lt=_day_start(period.until + dt.timedelta(days=1)))
     if before is not None:
         events = events.filter(seq__lt=before)
+    return events.order_by("-seq")
+
+
+def access_log(
+    *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
+) -> LogPage:
+    """One page of the accesses to the patient's data (log_events)."""
     found = list(
-        events.order_by("-seq").values(
+        log_events(bsn=bsn, period=period, before=before).values(
             "id",
             "seq",
             "occurred_at",

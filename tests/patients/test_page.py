@@ -210,3 +210,33 @@ def test_a_closed_account_is_signed_out(client, jan, gp):
     )
     response = client.get("/mijn/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_the_log_is_read_by_the_index_that_leaves_out_the_patients_own_readings(client, jan):
+    # Without audit_event_patient_log the patient's events are found by the index of all
+    # their events, their own readings of the page among them: each look reads every look
+    # before it (the PostgreSQL plan, with sequential scans priced out as on a big ledger).
+    from django.db import connection
+
+    from patients.selectors import Period, log_events
+
+    viewed(BLANK)
+    for _ in range(3):
+        log_of(client)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = log_events(bsn=BLANK, period=Period()).explain()
+    assert "_patient_bsn_seq_idx" in plan  # the partitions' copies of audit_event_patient_log
+    assert "_patient_bsn_occurred_at_idx" not in plan
+
+
+def test_the_index_of_the_patients_named_by_supervision_has_no_pending_list():
+    # With fastupdate on, each search read the GIN index's list of recent entries first
+    # (migration audit/0019).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'audit_event_read_patients'"
+        )
+        assert cursor.fetchone()[0] == ["fastupdate=off"]
