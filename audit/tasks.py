@@ -17,7 +17,14 @@ def verify_ledger_task() -> dict:
     if result.intact:
         ledger_checkpoint(result=result, actor=Actor.system("audit.verify_ledger"))
     else:
-        logger.critical("access ledger broken", extra={"first_break": str(result.first_break)})
+        logger.critical(
+            "access ledger broken",
+            extra={
+                "first_break": str(result.first_break) if result.first_break else "",
+                "anchor_problems": list(result.anchor_problems),
+                "month_problems": list(result.month_problems),
+            },
+        )
     return {"intact": result.intact, "checked": result.checked, "head_seq": result.head_seq}
 
 

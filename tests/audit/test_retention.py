@@ -235,3 +235,21 @@ def test_a_write_into_a_month_without_a_partition_fails_and_nothing_is_written()
             with transaction.atomic():
                 record_events(1)
     assert AccessEvent.objects.count() == 0
+
+
+def test_the_nightly_verification_anchors_nothing_when_the_months_do_not_follow(caplog):
+    from audit.models import LedgerCheckpoint
+    from audit.tasks import verify_ledger_task
+
+    written_in(MARCH_2019, 1)
+    record_events(2)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_accessevent DISABLE TRIGGER USER")
+        cursor.execute("UPDATE audit_accessevent SET ledger_month = '2019-03-01' WHERE seq = 3")
+        cursor.execute("ALTER TABLE audit_accessevent ENABLE TRIGGER USER")
+    with caplog.at_level(logging.CRITICAL, logger="audit.tasks"):
+        assert verify_ledger_task()["intact"] is False
+    (record,) = [r for r in caplog.records if r.getMessage() == "access ledger broken"]
+    assert record.first_break == ""
+    assert "holds event #2, not after #3" in record.month_problems[0]
+    assert not LedgerCheckpoint.objects.exists()
