@@ -19,7 +19,9 @@ a ledger shaped like the nation's traffic, written through the ledger's own writ
     access), 10% with a failed search first; refusals (registered, on the spot, no policy);
     a login and a logout per shift; the practices' consent registrations (10,000 a day) and
     the GPs' registry pages. Before it, as many days of history as the size needs, each
-    like it at an eighth of the views (~99,000 events a day; 35% of the staff at work).
+    like it at an eighth of the views (~99,000 events a day; 35% of the staff at work),
+    each day written by writers whose clock (time-machine) says that day, so the months
+    lie in the ledger's month partitions as the portal files them (audit.partitions).
     On the last day also: fishers, BSNs tried again and again, views at night by day
     workers, patients viewed by many colleagues, users viewing many patients in an hour;
     relatives come by themselves (surnames drawn as often as the Netherlands has them,
@@ -37,7 +39,10 @@ a ledger shaped like the nation's traffic, written through the ledger's own writ
     rounds, interleaved over sizes and kinds): the newest page, one patient's BSN, one user
     over a month, the second page by the "older" link, for 10 supervisors in turn, every
     answer checked. Goal ≤ 4× hello, and 10M/1M ≤ 1.2×. Each page's statement is EXPLAINed
-    (ANALYZE, BUFFERS) at 10M afterwards, printed to stderr.
+    (ANALYZE, BUFFERS) at 10M afterwards, printed to stderr. Beside them (e) a patient's own
+    page (/mijn/, issue 16; goal ≤ 4× hello at 10M): per post, another patient viewed there
+    on the last day, with their own account (address confirmed) and a session after the
+    second factor.
 
     make bench-oversight     # = .venv/bin/python bench/oversight.py --reuse
 
