@@ -134,8 +134,10 @@ def test_a_report_holds_its_sections_and_the_chain_head(supervisor, tmp_path):
         justification="Bewusteloze patiënt, noodtoegang terecht volgens de dienstarts.",
         now=T + dt.timedelta(hours=1),
     )
+    # A search, its answer and its view share their request's time: the head is the last of
+    # them in the chain (by seq), as the report takes it.
     last_of_november = (
-        AccessEvent.objects.filter(occurred_at__lt=END).order_by("-occurred_at").first()
+        AccessEvent.objects.filter(occurred_at__lt=END).order_by("-occurred_at", "-seq").first()
     )
 
     report = report_request(membership=supervisor, first=NOVEMBER[0], last=NOVEMBER[1])
