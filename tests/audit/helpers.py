@@ -1,4 +1,8 @@
+import contextlib
+import datetime as dt
+
 from audit.actors import Actor
+from audit.context import RequestContext, reset_current, set_current
 from audit.models import Action, ConsentBasis, EventType
 from audit.services import access_event_record
 
@@ -27,3 +31,13 @@ def record_events(count: int) -> list:
         )
         for i in range(count)
     ]
+
+
+@contextlib.contextmanager
+def at(when: dt.datetime):
+    """Events recorded in the block carry `when` as their time, as in a request begun then."""
+    token = set_current(RequestContext(started_at=when))
+    try:
+        yield
+    finally:
+        reset_current(token)

@@ -8,7 +8,6 @@ texts are the lead's to merge."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import uuid
@@ -22,11 +21,11 @@ from django.db import connection
 
 from audit import events
 from audit.actors import Actor
-from audit.context import RequestContext, reset_current, set_current
 from audit.models import AccessEvent, Action, ConsentBasis, EventType, Purpose
 from oversight.ledger.selectors import Cursor, LedgerQuery, ledger_page
 from oversight.ledger.services import ledger_charts, ledger_search
 from portal.models import Organisation, Role
+from tests.audit.helpers import at
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 
 pytestmark = pytest.mark.django_db
@@ -46,15 +45,6 @@ def actor(username: str, ura: str = OWN_URA, role: str = Role.TRIAGE) -> Actor:
         organisation_ura=ura,
         organisation_name=f"HAP {ura}",
     )
-
-
-@contextlib.contextmanager
-def at(when: dt.datetime):
-    token = set_current(RequestContext(started_at=when))
-    try:
-        yield
-    finally:
-        reset_current(token)
 
 
 def view(who: Actor, bsn: str, when: dt.datetime, basis=ConsentBasis.REGISTERED_CONSENT):

@@ -18,11 +18,12 @@ from audit import events
 from audit.models import ConsentBasis, EventType, MisuseAlert
 from portal.models import Organisation, Role
 from portal.totp import totp_code
+from tests.audit.helpers import at
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_csp import REPORT_VIOLATIONS
 from tests.e2e.test_triage import SCREENS
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
-from tests.oversight.test_ledger import OWN_URA, actor, at, view
+from tests.oversight.test_ledger import OWN_URA, actor, view
 from tests.oversight.test_monitoring import bsn
 
 pytestmark = pytest.mark.django_db(transaction=True)

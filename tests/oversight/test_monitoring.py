@@ -6,7 +6,6 @@ request context gives them."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import uuid
@@ -18,7 +17,6 @@ from django.db import DatabaseError, connection, transaction
 from audit import events
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
-from audit.context import RequestContext, reset_current, set_current
 from audit.models import (
     AccessEvent,
     ConsentBasis,
@@ -30,6 +28,7 @@ from audit.models import (
 from oversight.monitoring.registry import alert_explanation
 from oversight.monitoring.scan import monitoring_scan
 from oversight.tasks import monitoring_scan_task
+from tests.audit.helpers import at
 
 pytestmark = pytest.mark.django_db
 
@@ -50,15 +49,6 @@ def bsn(n: int) -> str:
         if check < 10:
             return f"{stem:08d}{check}"
         stem += 1
-
-
-@contextlib.contextmanager
-def at(when: dt.datetime):
-    token = set_current(RequestContext(started_at=when))
-    try:
-        yield
-    finally:
-        reset_current(token)
 
 
 def view(

@@ -5,7 +5,6 @@ alert. The API's way in: test_contacts_api.py."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import time
@@ -20,7 +19,6 @@ from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
-from audit.context import RequestContext, reset_current, set_current
 from audit.identifiers import bsn_is_valid
 from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert, Purpose
 from oversight.models import ContactRegistration, ContactUpload
@@ -35,6 +33,7 @@ from oversight.reconciliation.services import (
 )
 from oversight.tasks import contacts_reconcile_task
 from portal.models import Organisation, Role
+from tests.audit.helpers import at
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 from tests.processes import celery_worker
 
@@ -486,15 +485,6 @@ def contacts_at(membership, *contacts: tuple[str, dt.datetime]) -> ContactUpload
         filename="contacts.csv",
         data=raw("bsn|contactmoment|locatie", *lines),
     ).upload
-
-
-@contextlib.contextmanager
-def at(when: dt.datetime):
-    token = set_current(RequestContext(started_at=when))
-    try:
-        yield
-    finally:
-        reset_current(token)
 
 
 SANNE = Actor(

@@ -5,7 +5,6 @@ building a report asked for on the page."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -21,7 +20,6 @@ from django.utils import timezone, translation
 from audit import events
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
-from audit.context import RequestContext, reset_current, set_current
 from audit.models import AccessEvent, ConsentBasis, EventType, LedgerCheckpoint, MisuseAlert
 from oversight.models import AlertReview, Report
 from oversight.reports.services import (
@@ -34,6 +32,7 @@ from oversight.reports.services import (
 from oversight.review.services import alert_review
 from portal.access import Refusal
 from portal.models import Organisation, Role
+from tests.audit.helpers import at
 from tests.factories import MembershipFactory, OrganisationFactory, enrol_totp
 from tests.processes import celery_worker
 
@@ -55,15 +54,6 @@ def nurse(username: str, ura: str = OWN_URA) -> Actor:
         organisation_ura=ura,
         organisation_name=f"HAP {ura}",
     )
-
-
-@contextlib.contextmanager
-def at(when: dt.datetime):
-    token = set_current(RequestContext(started_at=when))
-    try:
-        yield
-    finally:
-        reset_current(token)
 
 
 def view(who: Actor, when: dt.datetime, basis=ConsentBasis.REGISTERED_CONSENT):
