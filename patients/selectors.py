@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AccessEvent, EventType, MisuseAlertEvent
+from patients import sql
 from patients.models import PatientAccount
+from patients.sql import LOG_FIELDS
 from patients.wording import WHAT_WAS_DONE, basis_in_words
 from portal.models import Role
+from registry.selectors import PatientChoices, patient_choices
 from registry.services import PATIENT_ROLE, PatientSelf
 
 LOG_PAGE_SIZE = 50
@@ -95,64 +99,103 @@ def log_events(*, bsn: str, period: Period, before: int | None = None) -> QueryS
     return events.order_by("-seq")
 
 
-def access_log(
-    *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
-) -> LogPage:
-    """One page of the accesses to the patient's data (log_events)."""
+def _log_rows_orm(*, bsn: str, period: Period, before: int | None, limit: int) -> list[tuple]:
+    """What patients.sql.log_rows reads, through the ORM (two statements): on other
+    databases than PostgreSQL, and as the reference its test compares it with."""
     found = list(
-        log_events(bsn=bsn, period=period, before=before).values(
-            "id",
-            "seq",
-            "occurred_at",
-            "event_type",
-            "organisation_name",
-            "user_portal_role",
-            "user_username",
-            "user_name",
-            "responsible_name",
-            "consent_basis",
-            "consent_policy",
-            "detail",
-        )[: size + 1]
+        log_events(bsn=bsn, period=period, before=before).values_list("id", *LOG_FIELDS, "detail")[
+            :limit
+        ]
     )
-    more = len(found) > size
-    found = found[:size]
-    reviews = _reviews([event["id"] for event in found])
-    roles = {value: str(label) for value, label in Role.choices}
-    rows = [
-        LogRow(
-            seq=event["seq"],
-            at=event["occurred_at"],
-            what=str(WHAT_WAS_DONE.get(event["event_type"], event["event_type"])),
-            organisation=event["organisation_name"],
-            role=roles.get(event["user_portal_role"], ""),
-            person=_("you") if event["user_portal_role"] == PATIENT_ROLE else event["user_name"],
-            responsible=event["responsible_name"]
-            if event["responsible_name"] != event["user_name"]
-            else "",
-            basis=basis_in_words(event["consent_basis"], event["consent_policy"]),
-            review=reviews.get(
-                event["id"],
-                Review.PENDING if (event["detail"] or {}).get("needs_review") else Review.NONE,
-            ),
-        )
-        for event in found
+    reviewed = _alerts_reviewed([event[0] for event in found])
+    return [
+        (*fields, bool((detail or {}).get("needs_review")), reviewed.get(event_id))
+        for event_id, *fields, detail in found
     ]
-    return LogPage(rows=rows, older=found[-1]["seq"] if more else None)
 
 
-def _reviews(event_ids: list[int]) -> dict[int, str]:
-    """Per event cited by misuse alerts: reviewed once every alert citing it is."""
-    reviews: dict[int, str] = {}
+def _alerts_reviewed(event_ids: list[int]) -> dict[int, bool]:
+    """Per event cited by misuse alerts: whether every alert citing it is reviewed."""
+    reviewed: dict[int, bool] = {}
     links = MisuseAlertEvent.objects.filter(event_id__in=event_ids).values_list(
         "event_id", "alert__reviewed"
     )
-    for event_id, reviewed in links:
-        if not reviewed or reviews.get(event_id) == Review.PENDING:
-            reviews[event_id] = Review.PENDING
-        else:
-            reviews[event_id] = Review.REVIEWED
-    return reviews
+    for event_id, done in links:
+        reviewed[event_id] = reviewed.get(event_id, True) and done
+    return reviewed
+
+
+def _review(needs_review: bool, alerts_reviewed: bool | None) -> str:
+    """Reviewed once every alert citing it is; pending while one is not, or while nothing
+    cites an access that must always be reviewed."""
+    if alerts_reviewed is None:
+        return Review.PENDING if needs_review else Review.NONE
+    return Review.REVIEWED if alerts_reviewed else Review.PENDING
+
+
+def _log_page(found: list[tuple], size: int) -> LogPage:
+    """LogRows in the patient's words from at most size + 1 log rows (patients.sql)."""
+    roles = {value: str(label) for value, label in Role.choices}
+    you = _("you")
+    rows = [
+        LogRow(
+            seq=seq,
+            at=at,
+            what=str(WHAT_WAS_DONE.get(event_type, event_type)),
+            organisation=organisation,
+            role=roles.get(portal_role, ""),
+            person=you if portal_role == PATIENT_ROLE else name,
+            responsible=responsible if responsible != name else "",
+            basis=basis_in_words(basis, policy),
+            review=_review(needs_review, alerts_reviewed),
+        )
+        for (
+            seq,
+            at,
+            event_type,
+            organisation,
+            portal_role,
+            name,
+            responsible,
+            basis,
+            policy,
+            needs_review,
+            alerts_reviewed,
+        ) in found[:size]
+    ]
+    return LogPage(rows=rows, older=rows[-1].seq if len(found) > size else None)
+
+
+def _bounds(period: Period) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The period as times: from the start of its first day to the start of the day after."""
+    since = _day_start(period.since) if period.since else None
+    until = _day_start(period.until + dt.timedelta(days=1)) if period.until else None
+    return since, until
+
+
+def access_log(
+    *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
+) -> LogPage:
+    """One page of the accesses to the patient's data (log_events' rule): in one statement
+    on PostgreSQL (patients/sql.py), else through the ORM."""
+    if connection.vendor == "postgresql":
+        since, until = _bounds(period)
+        found = sql.log_rows(bsn=bsn, since=since, until=until, before=before, limit=size + 1)
+    else:
+        found = _log_rows_orm(bsn=bsn, period=period, before=before, limit=size + 1)
+    return _log_page(found, size)
+
+
+def patient_page(
+    *, bsn: str, period: Period, before: int | None = None, size: int = LOG_PAGE_SIZE
+) -> tuple[LogPage, PatientChoices]:
+    """What the patient's page shows: a page of the log (access_log) and their choices (the
+    registry's patient_choices); in one statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return access_log(bsn=bsn, period=period, before=before, size=size), patient_choices(bsn)
+    since, until = _bounds(period)
+    rows = sql.page_rows(bsn=bsn, since=since, until=until, before=before, limit=size + 1)
+    return _log_page(rows.log, size), PatientChoices(current=rows.current, history=rows.history)
 
 
 def access_log_whole(

@@ -24,9 +24,9 @@ from patients.selectors import (
     LogPage,
     LogRow,
     Period,
-    access_log,
     access_log_whole,
     organisation_dealt_with,
+    patient_page,
     patient_self,
 )
 from portal.access import Refusal
@@ -130,10 +130,8 @@ def patient_page_open(
     """What the patient's page shows — who accessed their data, their choices — with the
     event of their reading it, in one transaction: no page without its event."""
     with transaction.atomic():
-        page = PatientPage(
-            log=access_log(bsn=account.bsn, period=period, before=before),
-            choices=patient_choices(account.bsn),
-        )
+        log, choices = patient_page(bsn=account.bsn, period=period, before=before)
+        page = PatientPage(log=log, choices=choices)
         events.patient_log_read(
             actor=_actor(account.user),
             patient_bsn=account.bsn,
