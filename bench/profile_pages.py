@@ -14,6 +14,14 @@ registrations in every scope and 50 consultations of the summary in the ledger (
 kept for later runs; --size only names the database, spoedinzage_lookup_<size>). Every page
 request logs a registry_view event for that patient, which the consultations' read passes
 over (audit has no index by patient and event type): a fresh --size gives the same start.
+
+The patient's own page (patient, /mijn/, issue 16) needs a ledger with summary views in it:
+the oversight bench's (--database postgres://…/spoedinzage_bench_oversight_10m). Its patient
+is the one of the newest summary view with no patient account yet, signed in as
+bench/oversight.py signs in its patients (page (e)).
+
+    .venv/bin/python bench/profile_pages.py --pages hello,patient --profile patient \
+        --database postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_bench_oversight_10m
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-PAGES = ("hello", "search", "summary", "gp")
+PAGES = ("hello", "search", "summary", "gp", "patient")
 GP_PRACTICE_AGB = "01990013"
 GP_PATIENT = ("999990019", dt.date(1948, 3, 14))  # BSN (passes the 11-test), birth date
 GP_HISTORY = 8
@@ -160,12 +168,33 @@ def gp_page_prepare() -> str:
     return session.session_key
 
 
-def django_in_process(size: int) -> None:
-    """Django set up in this process on the lookup bench's database for `size`, with the
-    bench's settings (hello, the throttle lifted), for Django's test client."""
+def patient_page_prepare() -> str:
+    """A patient whose summary was viewed most recently, with their own account and a
+    session after the second factor (bench/oversight.py's page (e)); its session key."""
+    from django.db import connection
+
+    from bench.oversight import patient_cookie
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT patient_bsn FROM audit_accessevent WHERE event_type = 'summary_view' "
+            "AND patient_bsn NOT IN (SELECT bsn FROM patients_patientaccount) "
+            "ORDER BY seq DESC LIMIT 1"
+        )
+        found = cursor.fetchone()
+    if found is None:
+        sys.exit("patient: no summary views in this ledger; --database of bench/oversight.py's")
+    cookie = patient_cookie(found[0])
+    return cookie.split(";")[0].removeprefix("sessionid=")
+
+
+def django_in_process(size: int, database_url: str | None = None) -> None:
+    """Django set up in this process on the lookup bench's database for `size` (or the one
+    given), with the bench's settings (hello, the throttle lifted), for Django's test
+    client."""
     from bench import lookup
 
-    os.environ["BENCH_DATABASE_URL"] = lookup.database_url(size)
+    os.environ["BENCH_DATABASE_URL"] = database_url or lookup.database_url(size)
     os.environ.update({"TRIAGE_PATIENTS_PER_HOUR": "1000000000", "TRIAGE_ENCOUNTER_MINUTES": "600"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     from bench.common import setup_django
@@ -173,7 +202,7 @@ def django_in_process(size: int) -> None:
     setup_django()
     # The pages link hashed stylesheets: collected as the lookup bench does, or every page
     # would answer 500 (Missing staticfiles manifest entry).
-    lookup.collect_static(lookup.server_env(lookup.database_url(size)))
+    lookup.collect_static(lookup.server_env(os.environ["BENCH_DATABASE_URL"]))
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -187,6 +216,7 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help="of " + ",".join(PAGES))
     parser.add_argument("--profile", choices=PAGES)
     parser.add_argument("--sql", action="store_true", help="print each request's statements")
+    parser.add_argument("--database", help="another database than the lookup bench's")
     args = parser.parse_args()
     pages = args.pages.split(",")
     if unknown := set(pages) - set(PAGES):
@@ -194,7 +224,7 @@ def main() -> None:
     if args.profile and args.profile not in pages:
         parser.error(f"--profile {args.profile} needs it in --pages")
 
-    django_in_process(args.size)
+    django_in_process(args.size, args.database)
     from django.test import Client
 
     from bench import lookup
@@ -205,7 +235,7 @@ def main() -> None:
     searcher = Client(enforce_csrf_checks=False)
     searcher.cookies["sessionid"] = key
     requests = {"hello": lambda: searcher.get("/bench/hello/")}
-    expected = {"hello": 200, "search": 302, "summary": 200, "gp": 200}
+    expected = {"hello": 200, "search": 302, "summary": 200, "gp": 200, "patient": 200}
     if {"search", "summary"} & set(pages):
         found = Summary.objects.order_by("?").values_list("bsn", "birth_date")[:1]
         if not found:
@@ -223,6 +253,10 @@ def main() -> None:
         gp = Client()
         gp.cookies["sessionid"] = gp_page_prepare()
         requests["gp"] = lambda: gp.get("/registratie/patient/")
+    if "patient" in pages:
+        patient = Client()
+        patient.cookies["sessionid"] = patient_page_prepare()
+        requests["patient"] = lambda: patient.get("/mijn/")
     requests = {name: send for name, send in requests.items() if name in pages}
     for name, send in requests.items():
         response = send()
