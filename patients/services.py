@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,10 +104,13 @@ def patient_account_open(*, proof: dict, email: str, password: str):
 
 
 def patient_account(user) -> PatientAccount:
-    """The open account of a signed-in patient; PermissionDenied for anyone else."""
+    """The open account of a signed-in patient, with `address_confirmed` (email_confirmed,
+    read with it: one statement less on every page); PermissionDenied for anyone else."""
+    confirmed = EmailAddress.objects.filter(user=OuterRef("user"), primary=True, verified=True)
     account = (
         PatientAccount.objects.filter(user=user, closed_at__isnull=True)
         .select_related("user")
+        .annotate(address_confirmed=Exists(confirmed))
         .first()
     )
     if account is None or not user.is_patient:

@@ -92,7 +92,7 @@ def _older(request) -> int | None:
 @require_http_methods(["GET", "POST"])
 def home(request):
     account = patient_account(request.user)
-    if not email_confirmed(request.user):
+    if not account.address_confirmed:
         return redirect("patient_email")
     choice_form = OwnChoiceForm(request.POST or None)
     if request.method == "POST" and choice_form.is_valid():
