@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,18 +102,34 @@ def patient_account_open(*, proof: dict, email: str, password: str):
     return user
 
 
+# The open account of a user and whether its address is confirmed (email_confirmed), in
+# one statement written by hand: every /mijn/ request reads it, and through the ORM (the
+# account, then allauth's table, or an Exists beside it) building the query cost ~0.5 ms.
+_OPEN_ACCOUNT_SQL = (
+    'SELECT a."id", a."bsn", a."birth_date", EXISTS (SELECT 1 FROM "account_emailaddress" e '
+    'WHERE e."user_id" = a."user_id" AND e."primary" AND e."verified") '
+    'FROM "patients_patientaccount" a WHERE a."user_id" = %s AND a."closed_at" IS NULL'
+)
+
+
 def patient_account(user) -> PatientAccount:
     """The open account of a signed-in patient, with `address_confirmed` (email_confirmed,
-    read with it: one statement less on every page); PermissionDenied for anyone else."""
-    confirmed = EmailAddress.objects.filter(user=OuterRef("user"), primary=True, verified=True)
-    account = (
-        PatientAccount.objects.filter(user=user, closed_at__isnull=True)
-        .select_related("user")
-        .annotate(address_confirmed=Exists(confirmed))
-        .first()
-    )
-    if account is None or not user.is_patient:
+    read with it); PermissionDenied for anyone else."""
+    row = None
+    if user.is_patient:
+        with connection.cursor() as cursor:
+            cursor.execute(_OPEN_ACCOUNT_SQL, [user.pk])
+            row = cursor.fetchone()
+    if row is None:
         raise PermissionDenied("not a patient's open account")
+    account_id, bsn, birth_date, confirmed = row
+    account = PatientAccount.from_db(
+        connection.alias,
+        ["id", "user_id", "bsn", "birth_date"],
+        [account_id, user.pk, bsn, birth_date],
+    )
+    account.user = user
+    account.address_confirmed = bool(confirmed)
     return account
 
 

@@ -203,6 +203,15 @@ def test_a_staff_account_reaches_no_patients_page(client, gp):
     assert not ConsentRegistration.objects.filter(source=Source.PATIENT).exists()
 
 
+def test_a_patient_user_without_an_open_account_sees_nothing(client, jan):
+    # A closed account whose user is still active (as an administrator could leave it):
+    # the page needs the open account, not only a patient's user.
+    PatientAccount.objects.filter(pk=jan.pk).update(closed_at=timezone.now())
+    viewed(BLANK)
+    assert client.get("/mijn/").status_code == 403
+    assert not AccessEvent.objects.filter(event_type=EventType.PATIENT_LOG_READ).exists()
+
+
 def test_a_closed_account_is_signed_out(client, jan, gp):
     code = activation_code_issue(membership=gp, bsn=BLANK, birth_date=BIRTH).code
     patient_account_open(
