@@ -115,6 +115,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Django's, with the <input> widgets written by Python (portal/widgets.py).
+FORM_RENDERER = "portal.widgets.PortalFormRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [

@@ -1,10 +1,15 @@
-"""portal.widgets.PlainSelect writes what Django's Select writes with its templates."""
+"""portal.widgets: PlainSelect writes what Django's Select writes with its templates, and
+PortalFormRenderer the <input> widgets as Django's templates write them."""
 
 import pytest
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from portal.widgets import PlainSelect
+from portal.templatetags.radios import radio_options
+from portal.widgets import PlainSelect, PortalFormRenderer
 
 CHOICES = [
     ("", "Any"),
@@ -36,3 +41,77 @@ def test_a_field_with_errors_keeps_its_attributes():
     html = str(form["soort"])
     assert 'aria-invalid="true"' in html and 'id="id_soort"' in html
     assert '<option value="a&amp;b">Tom &amp; &quot;Jerry&quot; &lt;x&gt;</option>' in html
+
+
+INPUTS = [
+    forms.TextInput,
+    forms.DateInput,
+    forms.EmailInput,
+    forms.PasswordInput,
+    forms.NumberInput,
+    forms.URLInput,
+    forms.HiddenInput,
+    forms.CheckboxInput,
+]
+
+
+@pytest.mark.parametrize("widget_class", INPUTS)
+@pytest.mark.parametrize("value", [None, "", 'a<b & "c"', 3, True, mark_safe("<i>")])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        None,
+        {"id": "id_x", "aria-invalid": "true", "required": True, "disabled": False},
+        {"placeholder": gettext_lazy("Birth date"), "data-<x>": 'q"q'},
+    ],
+)
+def test_the_portal_renderer_writes_inputs_as_djangos_templates(widget_class, value, attrs):
+    widget = widget_class(attrs={"class": "utrecht-textbox <x>", "autocomplete": "off"})
+    django = widget.render("veld", value, attrs, renderer=DjangoTemplates())
+    portal = widget.render("veld", value, attrs, renderer=PortalFormRenderer())
+    assert portal == django
+
+
+def test_the_portal_renderer_is_the_forms_renderer():
+    class Form(forms.Form):
+        since = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    assert isinstance(Form().renderer, PortalFormRenderer)
+    # Other widgets still render through Django's templates.
+    select = forms.Select(choices=[("a", "A")]).render("s", "a", renderer=PortalFormRenderer())
+    assert '<option value="a" selected>A</option>' in select
+
+
+RADIO_CHOICES = [("consent", "Toestemming"), ("refusal", 'Geen <b>"toestemming"</b>'), (3, "Drie")]
+
+
+@pytest.mark.parametrize("data", [None, {}, {"keuze": "refusal"}, {"keuze": "3"}, {"keuze": "x"}])
+@pytest.mark.parametrize("initial", [None, "consent", 3])
+def test_radio_options_are_what_iterating_the_field_gives(data, initial):
+    class Form(forms.Form):
+        keuze = forms.ChoiceField(choices=RADIO_CHOICES, widget=forms.RadioSelect, initial=initial)
+
+    field = Form(data)["keuze"]
+    # As the template writes them: the value as text.
+    assert radio_options(field) == [
+        (str(radio.data["value"]), radio.choice_label, radio.id_for_label, radio.data["selected"])
+        for radio in field
+    ]
+
+
+def test_radio_options_of_a_prefixed_form():
+    class Form(forms.Form):
+        keuze = forms.ChoiceField(choices=RADIO_CHOICES, widget=forms.RadioSelect)
+
+    field = Form({"p-keuze": "consent"}, prefix="p")["keuze"]
+    assert [option.id for option in radio_options(field)] == [
+        "id_p-keuze_0",
+        "id_p-keuze_1",
+        "id_p-keuze_2",
+    ]
+    assert [radio.id_for_label for radio in field] == [
+        "id_p-keuze_0",
+        "id_p-keuze_1",
+        "id_p-keuze_2",
+    ]
+    assert radio_options(field)[0].checked
