@@ -49,7 +49,8 @@ a ledger shaped like the nation's traffic, written through the ledger's own writ
 Generating takes long (10M events: ~35 minutes on this 2-core machine, niced, with the
 chain's verification): the databases are kept, and --reuse starts from them as a finished
 generation left them (a run's own writes, the pages' logged reads, do not change what is
-measured). --only ledger|scan|pages runs one part; --sizes 1m or 10m one ledger.
+measured). --only ledger|scan|pages runs one part; --sizes 1m or 10m one ledger; --kinds
+own_log (for instance) only those pages beside hello, to try a change out.
 """
 
 from __future__ import annotations
@@ -1079,7 +1080,8 @@ def scan_steps_timed():
 
 PAGE_PATH = "/toezicht/logboek/"
 HELLO_PATH = "/bench/hello/"
-PAGE_KINDS = ("hello", "newest", "patient", "user_month", "older", "own_log")
+ALL_PAGE_KINDS = ("hello", "newest", "patient", "user_month", "older", "own_log")
+PAGE_KINDS = ALL_PAGE_KINDS  # those measured (--kinds; hello always)
 OWN_LOG_PATH = "/mijn/"
 PAGE_LABELS = {
     "hello": "hello",
@@ -1178,7 +1180,7 @@ def page_requests(meta: dict, base_url: str) -> dict[str, list[Request]]:
         .select_related("user", "organisation")
         .order_by("organisation__ura")[:SUPERVISORS]
     )
-    requests: dict[str, list[Request]] = {kind: [] for kind in PAGE_KINDS}
+    requests: dict[str, list[Request]] = {kind: [] for kind in ALL_PAGE_KINDS}
     rows = 'data-testid="ledger"'
     for membership in supervisors:
         cookie = supervisor_cookie(membership)
@@ -1350,7 +1352,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="1m,10m", help="which ledgers (1m, 10m)")
     parser.add_argument("--only", choices=("ledger", "scan", "pages"), help="one part only")
     parser.add_argument("--events", type=int, help="(trying out) events per ledger instead")
+    parser.add_argument("--kinds", help="(trying out) which pages, e.g. own_log; hello always")
     args = parser.parse_args()
+    if args.kinds:
+        global PAGE_KINDS
+        chosen = set(args.kinds.split(","))
+        if unknown := chosen - set(ALL_PAGE_KINDS):
+            parser.error(f"no such page: {', '.join(sorted(unknown))}")
+        PAGE_KINDS = tuple(k for k in ALL_PAGE_KINDS if k == "hello" or k in chosen)
     if args.only in (None, "pages") and not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk (or make bench-oversight)")
     os.environ["BENCH_DATABASE_URL"] = DATABASE_URL.format("1m")
