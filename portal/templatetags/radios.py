@@ -1,4 +1,4 @@
-"""The options of a radio group, for templates/components/radio_group.html."""
+"""Radio groups: {% radio_group field %} writes one, radio_options gives its options."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 from django import template
 from django.forms import BoundField
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -34,3 +36,43 @@ def radio_options(field: BoundField) -> list[RadioOption]:
 
 def _text(value) -> str:
     return "" if value is None else str(value)
+
+
+_FIELDSET = "utrecht-form-fieldset utrecht-form-fieldset--html-fieldset"
+_RADIO = "utrecht-radio-button utrecht-radio-button--html-input"
+
+
+@register.simple_tag
+def radio_group(field: BoundField, autofocus: bool = False) -> SafeString:
+    """A radio group (NL Design System): the field's choices, its legend, its error; the
+    first option focused when `autofocus`. Written in Python: through the template
+    language a group of three options cost ~1,000 Python calls, a tenth of the patient's
+    page. tests/portal/test_widgets.py compares it with the component template it replaced."""
+    errors = field.errors
+    name = conditional_escape(field.html_name)
+    invalid = " utrecht-form-fieldset--invalid" if errors else ""
+    described = f' aria-describedby="{name}-error"' if errors else ""
+    html = [
+        f'<fieldset class="{_FIELDSET}{invalid}"{described}>',
+        '<legend class="utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend">'
+        f"{conditional_escape(field.label)}</legend>",
+    ]
+    if errors:
+        messages = " ".join(conditional_escape(error) for error in errors)
+        html.append(f'<p class="utrecht-form-field-error-message" id="{name}-error">{messages}</p>')
+    radio_class = _RADIO + (" utrecht-radio-button--invalid" if errors else "")
+    for index, option in enumerate(radio_options(field)):
+        checked = " checked" if option.checked else ""
+        focus = " autofocus" if autofocus and index == 0 else ""
+        option_id = conditional_escape(option.id)
+        html.append(
+            '<div class="utrecht-form-field utrecht-form-field--radio">'
+            f'<div class="utrecht-form-field__input"><input type="radio" class="{radio_class}" '
+            f'name="{name}" value="{conditional_escape(option.value)}" id="{option_id}"'
+            f"{checked}{focus}></div>"
+            '<div class="utrecht-form-field__label"><label class="utrecht-form-label '
+            f'utrecht-form-label--radio" for="{option_id}">{conditional_escape(option.label)}'
+            "</label></div></div>"
+        )
+    html.append("</fieldset>")
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped

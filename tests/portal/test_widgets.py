@@ -1,14 +1,16 @@
 """portal.widgets: PlainSelect writes what Django's Select writes with its templates, and
-PortalFormRenderer the <input> widgets as Django's templates write them."""
+PortalFormRenderer the <input> widgets as Django's templates write them; the radio group
+tag what its component template wrote."""
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template import engines
 from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from portal.templatetags.radios import radio_options
+from portal.templatetags.radios import radio_group, radio_options
 from portal.widgets import PlainSelect, PortalFormRenderer
 
 CHOICES = [
@@ -115,3 +117,33 @@ def test_radio_options_of_a_prefixed_form():
         "id_p-keuze_2",
     ]
     assert radio_options(field)[0].checked
+
+
+# templates/components/radio_group.html as it was, the reference for {% radio_group %}.
+RADIO_GROUP_TEMPLATE = """{% load radios %}
+<fieldset class="utrecht-form-fieldset utrecht-form-fieldset--html-fieldset{% if field.errors %} utrecht-form-fieldset--invalid{% endif %}"{% if field.errors %} aria-describedby="{{ field.html_name }}-error"{% endif %}>
+  <legend class="utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend">{{ field.label }}</legend>
+  {% if field.errors %}<p class="utrecht-form-field-error-message" id="{{ field.html_name }}-error">{{ field.errors|join:" " }}</p>{% endif %}
+  {% for radio in field|radio_options %}
+  <div class="utrecht-form-field utrecht-form-field--radio">
+    <div class="utrecht-form-field__input"><input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input{% if field.errors %} utrecht-radio-button--invalid{% endif %}" name="{{ field.html_name }}" value="{{ radio.value }}" id="{{ radio.id }}"{% if radio.checked %} checked{% endif %}{% if forloop.first and autofocus %} autofocus{% endif %}></div>
+    <div class="utrecht-form-field__label"><label class="utrecht-form-label utrecht-form-label--radio" for="{{ radio.id }}">{{ radio.label }}</label></div>
+  </div>
+  {% endfor %}
+</fieldset>"""  # noqa: E501 - the component's lines as they were
+
+
+@pytest.mark.parametrize("data", [None, {"keuze": "refusal"}, {"keuze": "x"}, {}])
+@pytest.mark.parametrize("autofocus", [False, True])
+def test_the_radio_group_tag_writes_what_the_component_wrote(data, autofocus):
+    class Form(forms.Form):
+        keuze = forms.ChoiceField(
+            label='Uw <keuze> & "wens"', choices=RADIO_CHOICES, widget=forms.RadioSelect
+        )
+
+    field = Form(data, prefix=None)["keuze"]
+    reference = engines["django"].from_string(RADIO_GROUP_TEMPLATE)
+    expected = reference.render({"field": field, "autofocus": autofocus})
+    written = radio_group(field, autofocus=autofocus)
+    assert parse_html(written) == parse_html(expected)
+    assert ("utrecht-form-fieldset--invalid" in written) == (data == {"keuze": "x"} or data == {})
