@@ -10,7 +10,7 @@ from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from portal.templatetags.radios import radio_group, radio_options
+from portal.templatetags.fields import radio_group, radio_options, text_field
 from portal.widgets import PlainSelect, PortalFormRenderer
 
 CHOICES = [
@@ -120,7 +120,7 @@ def test_radio_options_of_a_prefixed_form():
 
 
 # templates/components/radio_group.html as it was, the reference for {% radio_group %}.
-RADIO_GROUP_TEMPLATE = """{% load radios %}
+RADIO_GROUP_TEMPLATE = """{% load fields %}
 <fieldset class="utrecht-form-fieldset utrecht-form-fieldset--html-fieldset{% if field.errors %} utrecht-form-fieldset--invalid{% endif %}"{% if field.errors %} aria-describedby="{{ field.html_name }}-error"{% endif %}>
   <legend class="utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend">{{ field.label }}</legend>
   {% if field.errors %}<p class="utrecht-form-field-error-message" id="{{ field.html_name }}-error">{{ field.errors|join:" " }}</p>{% endif %}
@@ -147,3 +147,28 @@ def test_the_radio_group_tag_writes_what_the_component_wrote(data, autofocus):
     written = radio_group(field, autofocus=autofocus)
     assert parse_html(written) == parse_html(expected)
     assert ("utrecht-form-fieldset--invalid" in written) == (data == {"keuze": "x"} or data == {})
+
+
+# templates/components/text_field.html as it was, the reference for {% text_field %}.
+TEXT_FIELD_TEMPLATE = """<div class="utrecht-form-field{% if field.errors %} utrecht-form-field--invalid{% endif %}">
+  <div class="utrecht-form-field__label"><label class="utrecht-form-label" for="{{ field.id_for_label }}">{{ field.label }}</label></div>
+  {% if field.errors %}<p class="utrecht-form-field-error-message" id="{{ field.id_for_label }}-error">{{ field.errors|join:" " }}</p>{% endif %}
+  <div class="utrecht-form-field__input">{{ field }}</div>
+</div>"""  # noqa: E501 - the component's lines as they were
+
+
+class Fields(forms.Form):
+    naam = forms.CharField(label='Naam <van> "u"', max_length=5)
+    sinds = forms.DateField(label="Sinds", widget=forms.DateInput(attrs={"type": "date"}))
+    soort = forms.ChoiceField(label="Soort", choices=[("a", "A & B")])
+    toelichting = forms.CharField(label="Toelichting", widget=forms.Textarea, required=False)
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"naam": "Jan <x>", "sinds": "2026-12-01", "soort": "a"}, {"naam": "te lang"}]
+)
+@pytest.mark.parametrize("name", ["naam", "sinds", "soort", "toelichting"])
+def test_the_text_field_tag_writes_what_the_component_wrote(data, name):
+    field = Fields(data)[name]
+    reference = engines["django"].from_string(TEXT_FIELD_TEMPLATE)
+    assert parse_html(text_field(field)) == parse_html(reference.render({"field": field}))

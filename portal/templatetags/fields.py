@@ -1,4 +1,8 @@
-"""Radio groups: {% radio_group field %} writes one, radio_options gives its options."""
+"""Form fields as the NL Design System draws them, written by Python: {% text_field field %}
+(a label, the error, the widget) and {% radio_group field %} (a fieldset of radios;
+radio_options gives its options). Through the template language (the components they
+replaced) each cost hundreds of Python calls a field, on every page with a form;
+tests/portal/test_widgets.py compares each with the component's template."""
 
 from __future__ import annotations
 
@@ -75,4 +79,25 @@ def radio_group(field: BoundField, autofocus: bool = False) -> SafeString:
             "</label></div></div>"
         )
     html.append("</fieldset>")
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def text_field(field: BoundField) -> SafeString:
+    """A field with its label above it and its error between them (any widget: text, date,
+    select, textarea, file)."""
+    errors = field.errors
+    label_for = conditional_escape(field.id_for_label)
+    html = [
+        '<div class="utrecht-form-field' + (' utrecht-form-field--invalid">' if errors else '">'),
+        f'<div class="utrecht-form-field__label"><label class="utrecht-form-label" '
+        f'for="{label_for}">{conditional_escape(field.label)}</label></div>',
+    ]
+    if errors:
+        messages = " ".join(conditional_escape(error) for error in errors)
+        html.append(
+            f'<p class="utrecht-form-field-error-message" id="{label_for}-error">{messages}</p>'
+        )
+    html.append(f'<div class="utrecht-form-field__input">{conditional_escape(field)}</div>')
+    html.append("</div>")
     return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
