@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/profile_pages.py [--size 100000] [--requests 300] [--profile summary]
     .venv/bin/python bench/profile_pages.py --size 0 --pages hello,gp [--sql] [--profile gp]
+    .venv/bin/python bench/profile_pages.py … --calls   # Python calls a request, a steady count
 
 Signs in nurses as bench/lookup.py does, on the same database (filled by it), and sends the
 hello, search and summary requests through Django's test client, one after another: the median
@@ -17,8 +18,7 @@ over (audit has no index by patient and event type): a fresh --size gives the sa
 
 The patient's own page (patient, /mijn/, issue 16) needs a ledger with summary views in it:
 the oversight bench's (--database postgres://…/spoedinzage_bench_oversight_10m). Its patient
-is the one of the newest summary view with no patient account yet, signed in as
-bench/oversight.py signs in its patients (page (e)).
+is the first one bench/oversight.py opened an account for (page (e)), signed in as it does.
 
     .venv/bin/python bench/profile_pages.py --pages hello,patient --profile patient \
         --database postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_bench_oversight_10m
@@ -169,19 +169,26 @@ def gp_page_prepare() -> str:
 
 
 def patient_page_prepare() -> str:
-    """A patient whose summary was viewed most recently, with their own account and a
-    session after the second factor (bench/oversight.py's page (e)); its session key."""
+    """A patient with their own account and a session after the second factor (as
+    bench/oversight.py signs in its patients, page (e)); its session key. The first patient
+    a bench opened an account for, so that runs compare; on a ledger without one, the
+    patient of the newest summary view."""
     from django.db import connection
 
     from bench.oversight import patient_cookie
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT patient_bsn FROM audit_accessevent WHERE event_type = 'summary_view' "
-            "AND patient_bsn NOT IN (SELECT bsn FROM patients_patientaccount) "
-            "ORDER BY seq DESC LIMIT 1"
+            "SELECT bsn FROM patients_patientaccount WHERE established_by = 'bench' "
+            "ORDER BY id LIMIT 1"
         )
         found = cursor.fetchone()
+        if found is None:
+            cursor.execute(
+                "SELECT patient_bsn FROM audit_accessevent WHERE event_type = 'summary_view' "
+                "ORDER BY seq DESC LIMIT 1"
+            )
+            found = cursor.fetchone()
     if found is None:
         sys.exit("patient: no summary views in this ledger; --database of bench/oversight.py's")
     cookie = patient_cookie(found[0])
@@ -217,6 +224,9 @@ def main() -> None:
     parser.add_argument("--profile", choices=PAGES)
     parser.add_argument("--sql", action="store_true", help="print each request's statements")
     parser.add_argument("--database", help="another database than the lookup bench's")
+    parser.add_argument(
+        "--calls", action="store_true", help="count Python calls per request (steady, unlike time)"
+    )
     args = parser.parse_args()
     pages = args.pages.split(",")
     if unknown := set(pages) - set(PAGES):
@@ -295,6 +305,22 @@ def main() -> None:
             f"{name:8} median {statistics.median(times) * 1000:6.2f} ms wall, "
             f"mean {cpu * 1000:6.2f} ms CPU of this process, {len(statements)} statements"
         )
+
+    if args.calls:
+        # Function calls (Python and C) per request: the same count run after run, whatever
+        # else the machine does, where the times above move by a third.
+        for name, send in requests.items():
+            calls = [0]
+
+            def count(frame, event, arg, calls=calls):
+                if event in ("call", "c_call"):
+                    calls[0] += 1
+
+            sys.setprofile(count)
+            for _ in range(20):
+                send()
+            sys.setprofile(None)
+            print(f"{name:8} {calls[0] / 20:8,.0f} calls a request")
 
     if args.profile:
         # CPU time of this process: what throughput depends on (waits for PostgreSQL are not in it).
