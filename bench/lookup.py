@@ -23,7 +23,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ from bench.common import (  # noqa: E402
     gunicorn_env,
     parse_wrk,
     setup_django,
+    signed_in_session_key,
     start_gunicorn,
     stop_gunicorn,
     wait_until_listening,
@@ -147,13 +147,8 @@ def fill(target: int) -> int:
 
 def signed_in_session(username: str) -> tuple[str, str, object]:
     """A session as after password + TOTP login, for a nurse at a HAP; and a CSRF secret."""
-    import datetime as dt
-
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.cached_db import SessionStore
 
     from portal.access import SESSION_MEMBERSHIP
-    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
     from portal.models import Membership, Organisation, Role, User
 
     hap, _ = Organisation.objects.get_or_create(
@@ -163,22 +158,8 @@ def signed_in_session(username: str) -> tuple[str, str, object]:
     membership, _ = Membership.objects.get_or_create(
         user=user, organisation=hap, defaults={"role": Role.TRIAGE, "uzi_role_code": "30.000"}
     )
-    session = SessionStore()
-    now = time.time()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            SECOND_FACTOR_SEEN: True,
-            SESSION_STARTED: now,
-            SESSION_LAST_SEEN: now + 3600,
-            SESSION_MEMBERSHIP: membership.pk,
-        }
-    )
-    session.set_expiry(dt.timedelta(hours=12))
-    session.create()
-    return session.session_key, secrets.token_hex(16), membership
+    key = signed_in_session_key(user, **{SESSION_MEMBERSHIP: membership.pk})
+    return key, secrets.token_hex(16), membership
 
 
 def consented_encounter(membership, bsn: str, birth_date) -> str:

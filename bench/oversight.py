@@ -86,6 +86,7 @@ from bench.common import (  # noqa: E402
     fetch,
     recreate_database,
     setup_django,
+    signed_in_session_key,
     start_gunicorn,
     stop_gunicorn,
     wait_until_listening,
@@ -1098,40 +1099,20 @@ OLDER_LINK = re.compile(r'<a[^>]*rel="next"[^>]*href="([^"]+)"')
 def supervisor_cookie(membership) -> str:
     """A session of the membership's user as after password + TOTP (the session keys
     portal.middleware and portal.access read), with a CSRF secret: the cookie header."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.cached_db import SessionStore
 
     from portal.access import SESSION_MEMBERSHIP
-    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
 
-    session = SessionStore()
-    now = time.time()
-    session.update(
-        {
-            SESSION_KEY: str(membership.user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: membership.user.get_session_auth_hash(),
-            SECOND_FACTOR_SEEN: True,
-            SESSION_STARTED: now,
-            SESSION_LAST_SEEN: now + 3600,
-            SESSION_MEMBERSHIP: membership.pk,
-        }
-    )
-    session.set_expiry(dt.timedelta(hours=12))
-    session.create()
-    return f"sessionid={session.session_key}; csrftoken={secrets.token_hex(16)}"
+    key = signed_in_session_key(membership.user, **{SESSION_MEMBERSHIP: membership.pk})
+    return f"sessionid={key}; csrftoken={secrets.token_hex(16)}"
 
 
 def patient_cookie(bsn: str) -> str:
     """The patient's own account (opened as by an activation code, the address confirmed)
     and a session of it after password + TOTP: the cookie header for /mijn/."""
     from allauth.account.models import EmailAddress
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.cached_db import SessionStore
     from django.utils import timezone
 
     from patients.models import PatientAccount
-    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
     from portal.models import User
 
     email = f"patient-{bsn}@bench.invalid"
@@ -1148,21 +1129,7 @@ def patient_cookie(bsn: str) -> str:
             established_by="bench",
         )
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-    session = SessionStore()
-    now = time.time()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            SECOND_FACTOR_SEEN: True,
-            SESSION_STARTED: now,
-            SESSION_LAST_SEEN: now + 3600,
-        }
-    )
-    session.set_expiry(dt.timedelta(hours=12))
-    session.create()
-    return f"sessionid={session.session_key}; csrftoken={secrets.token_hex(16)}"
+    return f"sessionid={signed_in_session_key(user)}; csrftoken={secrets.token_hex(16)}"
 
 
 def page_requests(meta: dict, base_url: str) -> dict[str, list[Request]]:

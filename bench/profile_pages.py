@@ -52,18 +52,16 @@ def gp_page_prepare() -> str:
     once and kept."""
     import secrets
 
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.cached_db import SessionStore
     from django.db import transaction
     from django.utils import timezone
 
     from audit.actors import Actor
     from audit.models import AccessEvent, Action, ConsentBasis, EventType
     from audit.services import access_event_record
+    from bench.common import signed_in_session_key
     from consent.models import ConsentRegistration, Decision, Scope, Source
     from consent.services import consent_register
     from portal.access import SESSION_MEMBERSHIP
-    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
     from portal.models import Membership, Organisation, Role, User
     from registry.views import SESSION_PATIENT
     from summaries.models import Enrolment, GpPractice, Summary
@@ -149,23 +147,10 @@ def gp_page_prepare() -> str:
     membership = Membership.objects.create(
         user=user, organisation=organisation, role=Role.GP, uzi_role_code="01.015"
     )
-    session = SessionStore()
-    started = time.time()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            SECOND_FACTOR_SEEN: True,
-            SESSION_STARTED: started,
-            SESSION_LAST_SEEN: started + 3600,
-            SESSION_MEMBERSHIP: membership.pk,
-            SESSION_PATIENT: [bsn, birth_date.isoformat()],
-        }
+    return signed_in_session_key(
+        user,
+        **{SESSION_MEMBERSHIP: membership.pk, SESSION_PATIENT: [bsn, birth_date.isoformat()]},
     )
-    session.set_expiry(dt.timedelta(hours=12))
-    session.create()
-    return session.session_key
 
 
 def patient_page_prepare() -> str:

@@ -52,6 +52,7 @@ from bench.common import (  # noqa: E402
     parse_wrk,
     recreate_database,
     setup_django,
+    signed_in_session_key,
     start_gunicorn,
     stop_gunicorn,
     wait_until_listening,
@@ -378,11 +379,7 @@ def copy_baseline(runs: int = 3) -> dict:
 def gp_session(practice, username: str, patient: Patient) -> tuple[str, str]:
     """A GP of the practice signed in (password + TOTP, as bench/lookup.py), with the patient
     open as after the search (the session key registry.views.SESSION_PATIENT)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.cached_db import SessionStore
-
     from portal.access import SESSION_MEMBERSHIP
-    from portal.middleware import SECOND_FACTOR_SEEN, SESSION_LAST_SEEN, SESSION_STARTED
     from portal.models import Membership, Organisation, Role, User
     from registry.views import SESSION_PATIENT
 
@@ -396,23 +393,14 @@ def gp_session(practice, username: str, patient: Patient) -> tuple[str, str]:
         organisation=organisation,
         defaults={"role": Role.GP, "uzi_role_code": "01.015"},
     )
-    session = SessionStore()
-    now = time.time()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            SECOND_FACTOR_SEEN: True,
-            SESSION_STARTED: now,
-            SESSION_LAST_SEEN: now + 3600,
+    key = signed_in_session_key(
+        user,
+        **{
             SESSION_MEMBERSHIP: membership.pk,
             SESSION_PATIENT: [patient.bsn, patient.birth_date.isoformat()],
-        }
+        },
     )
-    session.set_expiry(dt.timedelta(hours=12))
-    session.create()
-    return session.session_key, secrets.token_hex(16)
+    return key, secrets.token_hex(16)
 
 
 def page_requests(practice, patients: list[Patient]) -> dict[str, list[Request]]:
