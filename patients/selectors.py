@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from audit.models import AccessEvent, EventType, MisuseAlertEvent
 from patients import sql
 from patients.models import PatientAccount
-from patients.sql import LOG_FIELDS
 from patients.wording import WHAT_WAS_DONE, basis_in_words
 from portal.models import Role
 from registry.selectors import PatientChoices, patient_choices
@@ -103,9 +102,9 @@ def _log_rows_orm(*, bsn: str, period: Period, before: int | None, limit: int) -
     """What patients.sql.log_rows reads, through the ORM (two statements): on other
     databases than PostgreSQL, and as the reference its test compares it with."""
     found = list(
-        log_events(bsn=bsn, period=period, before=before).values_list("id", *LOG_FIELDS, "detail")[
-            :limit
-        ]
+        log_events(bsn=bsn, period=period, before=before).values_list(
+            "id", *sql.LOG_FIELDS, "detail"
+        )[:limit]
     )
     reviewed = _alerts_reviewed([event[0] for event in found])
     return [

@@ -28,6 +28,7 @@ from consent.models import ConsentRegistration, Decision, Scope
 from consent.selectors import registered_from
 from consent.sql import current_decision_params, current_decision_sql
 from registry.services import PATIENT_ROLE
+from registry.sql import SCOPES_SHOWN  # a HAP and an SEH, as the GP's page shows them
 
 # A log row, as both readers return it: these columns, then whether it must be reviewed in
 # any case (an emergency access: audit.events) and whether the alerts citing it are all
@@ -43,8 +44,6 @@ LOG_FIELDS = (
     "consent_basis",
     "consent_policy",
 )
-# The scopes the page shows the current choice for, in its order.
-SCOPES_SHOWN = (Scope.HAP, Scope.SEH)
 # What the page shows of each registration in the history (the rest stays deferred), in
 # the model's order, as Model.from_db takes them.
 HISTORY_FIELDS = tuple(

@@ -42,6 +42,12 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _error_message(errors, field_id: str) -> str:
+    """The field's errors in one paragraph, `<field_id>-error` for aria-describedby."""
+    messages = " ".join(conditional_escape(error) for error in errors)
+    return f'<p class="utrecht-form-field-error-message" id="{field_id}-error">{messages}</p>'
+
+
 _FIELDSET = "utrecht-form-fieldset utrecht-form-fieldset--html-fieldset"
 _RADIO = "utrecht-radio-button utrecht-radio-button--html-input"
 
@@ -62,8 +68,7 @@ def radio_group(field: BoundField, autofocus: bool = False) -> SafeString:
         f"{conditional_escape(field.label)}</legend>",
     ]
     if errors:
-        messages = " ".join(conditional_escape(error) for error in errors)
-        html.append(f'<p class="utrecht-form-field-error-message" id="{name}-error">{messages}</p>')
+        html.append(_error_message(errors, name))
     radio_class = _RADIO + (" utrecht-radio-button--invalid" if errors else "")
     for index, option in enumerate(radio_options(field)):
         checked = " checked" if option.checked else ""
@@ -94,10 +99,7 @@ def text_field(field: BoundField) -> SafeString:
         f'for="{label_for}">{conditional_escape(field.label)}</label></div>',
     ]
     if errors:
-        messages = " ".join(conditional_escape(error) for error in errors)
-        html.append(
-            f'<p class="utrecht-form-field-error-message" id="{label_for}-error">{messages}</p>'
-        )
+        html.append(_error_message(errors, label_for))
     html.append(f'<div class="utrecht-form-field__input">{conditional_escape(field)}</div>')
     html.append("</div>")
     return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
