@@ -1,10 +1,10 @@
 """The patient's page's reads, written by hand (issue 16), and why.
 
-docs/performance.md ("The patient's own page") measured /mijn/ at 6.3× hello's p50 under
-load at 1M events, 9.7× at 10M (goal ≤ 4×): through the ORM its page read six statements
-— the log, the reviews of the events on it, the registry's decision for a HAP and for an
-SEH, the history — and building them cost more Python than PostgreSQL spent answering
-them. Here they are one statement on PostgreSQL, each part as a column (the log and the
+docs/performance.md ("The ledger by month, and the patient's own page") measured /mijn/ at
+6.3× hello's p50 under load at 1M events, 9.7× at 10M (goal ≤ 4×): through the ORM its page
+read six statements — the log, the reviews of the events on it, the registry's decision for
+a HAP and for an SEH, the history — and building them cost more Python than PostgreSQL spent
+answering them. Here they are one statement on PostgreSQL, each part as a column (the log and the
 history as JSON arrays of rows), behind the rows the ORM versions return
 (patients.selectors._log_rows_orm, registry.selectors.patient_choices);
 tests/patients/test_sql.py compares the two over the log's filters, cursors and reviews.

@@ -2,9 +2,10 @@
 
 Rendered by the template language a row of the access log cost ~430 Python calls (a
 context push, a dozen lookups, filters, escaping per cell through Django's lazy-aware
-helpers): most of the page's time (docs/performance.md, "The patient's own page"). Here a
-row is one f-string; every value is escaped (html.escape, what Django's escape does for a
-str), and the markup stays beside the page's other markup, in templates/patients/home.html.
+helpers): most of the page's time (docs/performance.md, "The patient's own page, its Python
+cut"). Here a row is one f-string; every value is escaped (html.escape, what Django's escape
+does for a str), and the markup stays beside the page's other markup, in
+templates/patients/home.html.
 """
 
 from __future__ import annotations
