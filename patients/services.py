@@ -143,11 +143,21 @@ class PatientPage:
     choices: PatientChoices
 
 
+def _address_confirmed(account: PatientAccount) -> None:
+    """The rule for every path to a patient's data: until the account's e-mail address is
+    confirmed, nothing is shown or registered (the activation code alone is not enough: the
+    second factor is set up only after). An account not read by `patient_account` counts as
+    unconfirmed."""
+    if not getattr(account, "address_confirmed", False):
+        raise PermissionDenied("the account's e-mail address is not confirmed")
+
+
 def patient_page_open(
     *, account: PatientAccount, period: Period, before: int | None = None
 ) -> PatientPage:
     """What the patient's page shows — who accessed their data, their choices — with the
     event of their reading it, in one transaction: no page without its event."""
+    _address_confirmed(account)
     with transaction.atomic():
         log, choices = patient_page(bsn=account.bsn, period=period, before=before)
         page = PatientPage(log=log, choices=choices)
@@ -165,6 +175,7 @@ def patient_choice_change(
 ) -> ConsentRegistration:
     """The patient registers or changes their own choice, with its effects (the registry's
     choice_register: a refusal purges the summary, consent lets the next pull fetch it)."""
+    _address_confirmed(account)
     return patient_choice_register(patient=patient_self(account), decision=decision, scope=scope)
 
 

@@ -7,15 +7,22 @@ import uuid
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from audit import events
 from audit.actors import Actor
 from audit.alerts import misuse_alert_raise
 from audit.models import AccessEvent, ConsentBasis, EventType, MisuseAlert
-from consent.models import ConsentRegistration, Source
+from consent.models import ConsentRegistration, Decision, Scope, Source
 from patients.models import PatientAccount
-from patients.services import patient_account_open
+from patients.selectors import Period
+from patients.services import (
+    patient_account,
+    patient_account_open,
+    patient_choice_change,
+    patient_page_open,
+)
 from portal.models import Role
 from registry.activation import activation_code_issue
 from summaries.models import Summary
@@ -175,6 +182,27 @@ def test_an_unconfirmed_address_sees_no_data(client, jan):
     page = client.get("/mijn/e-mail/").content.decode()
     assert "jan@example.org" in page and "Las de samenvatting" not in page
     assert not AccessEvent.objects.filter(event_type=EventType.PATIENT_LOG_READ).exists()
+
+
+def test_the_services_refuse_an_unconfirmed_address_whatever_calls_them(jan):
+    # The rule lives in patients.services, not only in the view and the middleware: a
+    # later path (an API, a task) that calls the services gets the same refusal.
+    EmailAddress.objects.filter(user=jan.user).update(verified=False)
+    view = viewed(BLANK)
+    account = patient_account(jan.user)
+    with pytest.raises(PermissionDenied):
+        patient_page_open(account=account, period=Period())
+    with pytest.raises(PermissionDenied):
+        patient_choice_change(account=account, decision=Decision.REFUSAL, scope=Scope.BOTH)
+    # An account read some other way than patient_account counts as unconfirmed.
+    EmailAddress.objects.filter(user=jan.user).update(verified=True)
+    with pytest.raises(PermissionDenied):
+        patient_page_open(account=PatientAccount.objects.get(pk=jan.pk), period=Period())
+    assert not AccessEvent.objects.filter(event_type=EventType.PATIENT_LOG_READ).exists()
+    assert not ConsentRegistration.objects.filter(patient_bsn=BLANK).exists()
+    assert Summary.objects.filter(bsn=BLANK).exists()
+    page = patient_page_open(account=patient_account(jan.user), period=Period())
+    assert view.seq in [row.seq for row in page.log.rows]
 
 
 @pytest.mark.parametrize(
