@@ -177,7 +177,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # refused by every process (allauth remembers used codes in the cache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.cache.SharedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "spoedinzage",
     }
