@@ -3,6 +3,7 @@
     .venv/bin/python bench/profile_pages.py [--size 100000] [--requests 300] [--profile summary]
     .venv/bin/python bench/profile_pages.py --size 0 --pages hello,gp [--sql] [--profile gp]
     .venv/bin/python bench/profile_pages.py … --calls   # Python calls a request, a steady count
+    .venv/bin/python bench/profile_pages.py … --gc      # the cyclic collector's runs and time a request
 
 Signs in nurses as bench/lookup.py does, on the same database (filled by it), and sends the
 hello, search and summary requests through Django's test client, one after another: the median
@@ -201,6 +202,38 @@ def django_in_process(size: int, database_url: str | None = None) -> None:
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 
 
+def gc_report(requests: dict, count: int) -> None:
+    """How often the cyclic collector ran during the requests, per generation, and how long
+    it took: a full collection walks every object of the process (Django's, the project's),
+    however little the request itself made."""
+    import gc
+
+    for name, send in requests.items():
+        runs = [0, 0, 0]
+        spent = [0.0]
+        started = [0.0]
+
+        def watch(phase, info, runs=runs, spent=spent, started=started):
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                runs[info["generation"]] += 1
+                spent[0] += time.perf_counter() - started[0]
+
+        gc.callbacks.append(watch)
+        try:
+            for _ in range(count):
+                send()
+        finally:
+            gc.callbacks.remove(watch)
+        print(
+            f"{name:8} collections a request: generation 0 {runs[0] / count:.2f}, "
+            f"1 {runs[1] / count:.2f}, 2 {runs[2] / count:.3f}; "
+            f"{spent[0] / count * 1000:.3f} ms a request in the collector "
+            f"({len(gc.get_objects()):,} objects tracked, {gc.get_freeze_count():,} frozen)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -211,6 +244,11 @@ def main() -> None:
     parser.add_argument("--database", help="another database than the lookup bench's")
     parser.add_argument(
         "--calls", action="store_true", help="count Python calls per request (steady, unlike time)"
+    )
+    parser.add_argument(
+        "--gc",
+        action="store_true",
+        help="the garbage collector's runs per request, per generation, and its time",
     )
     args = parser.parse_args()
     pages = args.pages.split(",")
@@ -306,6 +344,16 @@ def main() -> None:
                 send()
             sys.setprofile(None)
             print(f"{name:8} {calls[0] / 20:8,.0f} calls a request")
+
+    if args.gc:
+        gc_report(requests, args.requests)
+        import gc
+
+        # What freezing the objects alive after start-up (gc.freeze(), as a pre-fork
+        # server could after its workers load the project) would spare a request.
+        gc.freeze()
+        print("after gc.freeze():")
+        gc_report(requests, args.requests)
 
     if args.profile:
         # CPU time of this process: what throughput depends on (waits for PostgreSQL are not in it).
