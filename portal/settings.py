@@ -118,6 +118,7 @@ ROOT_URLCONF = "portal.urls"
 # Django's, with the <input> widgets written by Python (portal/widgets.py).
 FORM_RENDERER = "portal.widgets.PortalFormRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]  # the i18n library, on purpose (TEMPLATES)
 
 TEMPLATES = [
     {
@@ -131,6 +132,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load i18n %}: Django's library, constant translations rendered directly
+            # (portal/templatetags/i18n_constant.py). Django warns that the name is taken
+            # twice (templates.W003, silenced below); tests/portal/test_i18n_constant.py
+            # checks that no other name is.
+            "libraries": {"i18n": "portal.templatetags.i18n_constant"},
         },
     },
 ]
