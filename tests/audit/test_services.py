@@ -1,10 +1,12 @@
 import dataclasses
 import datetime as dt
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from audit import context as request_context
 from audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
@@ -184,3 +186,40 @@ def test_the_database_links_an_event_with_the_hash_python_checks(detail):
     assert (stored.seq, stored.hash, stored.prev_hash) == (event.seq, event.hash, event.prev_hash)
     assert stored.hash == event_hash({f: getattr(stored, f) for f in HASHED_FIELDS})
     assert stored.prev_hash == AccessEvent.objects.get(seq=stored.seq - 1).hash
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"outcome": Outcome.MINOR_FAILURE, "consent_basis": ConsentBasis.EMERGENCY_ACCESS},
+        {"outcome": 4, "event_type": "summary_view", "client_address": ""},
+        {"user_name": gettext_lazy("Log out"), "event_id": str(uuid.uuid4()), "detail": {}},
+        {"occurred_at": dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC), "user_uzi": 12345},
+    ],
+    ids=["as-recorded", "enums", "plain-values", "lazy-text-and-id-as-text", "time-and-int"],
+)
+def test_an_events_values_reach_the_database_as_their_fields_prepare_them(changes):
+    # The append passes plain str, UUID and int values as they are (_append_values); every
+    # value must still be what the field's own get_db_prep_save makes of it.
+    from django.db import connection
+
+    from audit.services import _append_statement, _append_values
+
+    event = access_event_record(
+        event_type=EventType.SUMMARY_VIEW,
+        action=Action.READ,
+        actor=NURSE,
+        patient_bsn="999911120",
+        detail={"reason": "x"},
+    )
+    for name, value in changes.items():
+        setattr(event, name, value)
+    _, fields = _append_statement()
+    expected = [
+        field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields
+    ]
+    actual = _append_values(event)
+    assert [type(value) for value in actual] == [type(value) for value in expected]
+    for value, wanted in zip(actual, expected, strict=True):
+        assert getattr(value, "obj", value) == getattr(wanted, "obj", wanted)  # Jsonb: its .obj
