@@ -202,6 +202,13 @@ def django_in_process(size: int, database_url: str | None = None) -> None:
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process on this machine (/proc; PostgreSQL runs here):
+    the backend's share of a page, which the process's own CPU time leaves out."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def gc_report(requests: dict, count: int) -> None:
     """How often the cyclic collector ran during the requests, per generation, and how long
     it took: a full collection walks every object of the process (Django's, the project's),
@@ -240,6 +247,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--pages", default=",".join(PAGES), help="of " + ",".join(PAGES))
     parser.add_argument("--profile", choices=PAGES)
+    parser.add_argument("--profile-out", help="also write the profile here (pstats, snakeviz)")
     parser.add_argument("--sql", action="store_true", help="print each request's statements")
     parser.add_argument("--database", help="another database than the lookup bench's")
     parser.add_argument(
@@ -318,15 +326,22 @@ def main() -> None:
 
         with connection.execute_wrapper(counted):
             send()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
         times, cpu_started = [], time.process_time()
+        backend_started = cpu_seconds(backend)
         for _ in range(args.requests):
             started = time.perf_counter()
             send()
             times.append(time.perf_counter() - started)
         cpu = (time.process_time() - cpu_started) / args.requests
+        backend_cpu = (cpu_seconds(backend) - backend_started) / args.requests
         print(
             f"{name:8} median {statistics.median(times) * 1000:6.2f} ms wall, "
-            f"mean {cpu * 1000:6.2f} ms CPU of this process, {len(statements)} statements"
+            f"mean {cpu * 1000:6.2f} ms CPU of this process and "
+            f"{backend_cpu * 1000:5.2f} ms of its PostgreSQL backend, "
+            f"{len(statements)} statements"
         )
 
     if args.calls:
@@ -364,6 +379,8 @@ def main() -> None:
             send()
         profile.disable()
         stats = pstats.Stats(profile)
+        if args.profile_out:
+            stats.dump_stats(args.profile_out)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
 
