@@ -21,6 +21,9 @@ The patient's own page (patient, /mijn/, issue 16) needs a ledger with summary v
 the oversight bench's (--database postgres://…/spoedinzage_bench_oversight_10m). Its patient
 is the first one bench/oversight.py opened an account for (page (e)), signed in as it does.
 
+The supervisors' ledger search (ledger, /toezicht/logboek/, issue 15: the newest page) needs
+the same database: the supervisor of the first post, signed in as bench/oversight.py does.
+
     .venv/bin/python bench/profile_pages.py --pages hello,patient --profile patient \
         --database postgres://postgres:postgres@127.0.0.1:5432/spoedinzage_bench_oversight_10m
 """
@@ -40,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-PAGES = ("hello", "search", "summary", "gp", "patient")
+PAGES = ("hello", "search", "summary", "gp", "patient", "ledger")
 GP_PRACTICE_AGB = "01990013"
 GP_PATIENT = ("999990019", dt.date(1948, 3, 14))  # BSN (passes the 11-test), birth date
 GP_HISTORY = 8
@@ -181,6 +184,23 @@ def patient_page_prepare() -> str:
     return cookie.split(";")[0].removeprefix("sessionid=")
 
 
+def ledger_page_prepare() -> str:
+    """The supervisor of the first post (as bench/oversight.py's pages (a)–(d) sign in
+    theirs); their session key, for the newest page of /toezicht/logboek/."""
+    from bench.oversight import supervisor_cookie
+    from portal.models import Membership
+
+    membership = (
+        Membership.objects.filter(role="supervisor")
+        .select_related("user", "organisation")
+        .order_by("organisation__ura")
+        .first()
+    )
+    if membership is None:
+        sys.exit("ledger: no supervisor; --database of bench/oversight.py's")
+    return supervisor_cookie(membership).split(";")[0].removeprefix("sessionid=")
+
+
 def django_in_process(size: int, database_url: str | None = None) -> None:
     """Django set up in this process on the lookup bench's database for `size` (or the one
     given), with the bench's settings (hello, the throttle lifted), for Django's test
@@ -276,7 +296,14 @@ def main() -> None:
     searcher = Client(enforce_csrf_checks=False)
     searcher.cookies["sessionid"] = key
     requests = {"hello": lambda: searcher.get("/bench/hello/")}
-    expected = {"hello": 200, "search": 302, "summary": 200, "gp": 200, "patient": 200}
+    expected = {
+        "hello": 200,
+        "search": 302,
+        "summary": 200,
+        "gp": 200,
+        "patient": 200,
+        "ledger": 200,
+    }
     if {"search", "summary"} & set(pages):
         found = Summary.objects.order_by("?").values_list("bsn", "birth_date")[:1]
         if not found:
@@ -298,6 +325,10 @@ def main() -> None:
         patient = Client()
         patient.cookies["sessionid"] = patient_page_prepare()
         requests["patient"] = lambda: patient.get("/mijn/")
+    if "ledger" in pages:
+        supervisor = Client()
+        supervisor.cookies["sessionid"] = ledger_page_prepare()
+        requests["ledger"] = lambda: supervisor.get("/toezicht/logboek/")
     requests = {name: send for name, send in requests.items() if name in pages}
     for name, send in requests.items():
         response = send()

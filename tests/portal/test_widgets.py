@@ -17,11 +17,13 @@ CHOICES = [
     ("", "Any"),
     ("a&b", 'Tom & "Jerry" <x>'),
     (3, "Three"),
-    ("Group <1>", [("g1", "One"), ("g2", "Two")]),
+    ("Group <1>", [("g1", "One"), ("g2", "Two"), (None, "None in a group")]),
+    (None, gettext_lazy("Log out")),
+    ("a&b", "The same value again: only the first is selected"),
 ]
 
 
-@pytest.mark.parametrize("value", [None, "", "a&b", 3, "3", "g2", "unknown"])
+@pytest.mark.parametrize("value", [None, "", "a&b", 3, "3", "g2", "None", "unknown"])
 @pytest.mark.parametrize(
     "attrs",
     [None, {"id": "id_soort", "aria-invalid": "true", "required": True, "disabled": False}],
