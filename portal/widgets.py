@@ -55,6 +55,7 @@ class PlainSelect(forms.Select):
                 )
             if group_name:
                 html.append("</optgroup>")
+        html.append("</select>")
         return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
 
 
