@@ -41,6 +41,15 @@ def _date(label: str) -> forms.DateField:
     )
 
 
+_EVENT_TYPES = [("", _("Any")), *EventType.choices]
+
+
+def _event_types() -> list[tuple[str, str]]:
+    # A callable: each form copies its fields (deepcopy), and a list of 50 choices with
+    # lazy labels cost ~100 copies a page; a callable's iterator is copied as one object.
+    return _EVENT_TYPES
+
+
 class _Named(forms.Form):
     """Each error names its field (it is read out, and listed above the form, on its own)."""
 
@@ -107,7 +116,7 @@ class LedgerSearchForm(_Named):
     soort = forms.ChoiceField(
         label=_("Event type"),
         required=False,
-        choices=[("", _("Any"))] + EventType.choices,
+        choices=_event_types,
         widget=PlainSelect(attrs={"class": SELECT}),
     )
     # Where the page starts: a signed cursor from the "older"/"newer" links, never typed.
