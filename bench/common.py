@@ -303,6 +303,45 @@ def _lua(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# --- Where a run's CPU went: which processes, per request --------------------------------
+
+CPU_GROUPS = ("gunicorn", "postgres", "redis-server", "wrk")
+
+
+def _ticks(stat: str) -> int:
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def cpu_by_group() -> dict[str, float]:
+    """CPU seconds so far of every process of this machine whose name is one of CPU_GROUPS
+    (/proc; gunicorn's workers are named as their master), and of the machine in all."""
+    ticks = dict.fromkeys(CPU_GROUPS, 0)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            if name not in ticks:
+                name = Path(entry.path, "cmdline").read_bytes().split(b"\0")[0].decode()
+                name = next((group for group in CPU_GROUPS if group in name), "")
+            if name:
+                ticks[name] += _ticks(stat)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue  # ended meanwhile
+    hz = os.sysconf("SC_CLK_TCK")
+    cpu = {name: count / hz for name, count in ticks.items()}
+    machine = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    cpu["machine"] = (sum(int(n) for n in machine) - int(machine[3]) - int(machine[4])) / hz
+    return cpu
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict:
+    """Milliseconds of CPU a request, per group, between two cpu_by_group() readings."""
+    return {name: (after[name] - before[name]) * 1000 / max(requests, 1) for name in after}
+
+
 def parse_wrk(out: str) -> dict:
     """p50 and p99 (ms), requests/s, the number of requests, and what went wrong: answers
     outside 2xx/3xx, and socket errors (a request that timed out has no latency in the

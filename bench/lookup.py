@@ -36,6 +36,8 @@ from bench.common import (  # noqa: E402
     Simulator,
     check_response,
     check_wrk,
+    cpu_by_group,
+    cpu_per_request,
     create_database,
     fetch,
     gunicorn_env,
@@ -269,8 +271,11 @@ def checked_run(target: Target, kind: str, label: str) -> dict:
     """One wrk run of `kind`, with a checked request of that kind just before and after:
     wrk counts a redirect to the login page as a success, the probes do not."""
     probe(target, kind)
+    cpu_before = cpu_by_group()
     out = wrk(target.server.base_url, target.requests[kind], THREADS, CONNECTIONS, DURATION)
     result = parse_wrk(out)
+    # Where the run's CPU went, a request: the page's process, PostgreSQL, Redis, wrk.
+    result["cpu"] = cpu_per_request(cpu_before, cpu_by_group(), result["requests"])
     check_wrk(label, result)
     probe(target, kind)
     print(f"{label}: p50 {result['p50']:.2f} ms, {result['rps']:,.0f}/s", file=sys.stderr)

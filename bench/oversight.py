@@ -1307,6 +1307,30 @@ def pages_report(metas: dict, runs: dict) -> list[str]:
                 f"(goal ≤ {GOAL_GROWTH}×): {grown}"
             )
         lines.append(line)
+    return lines + cpu_report(runs)
+
+
+def cpu_report(runs: dict) -> list[str]:
+    """CPU a request under load, by process (bench.common.cpu_by_group, median of the
+    rounds): what a page costs beside hello, and in which process."""
+    lines = [
+        "",
+        "CPU a request under load (ms, median of the rounds; `machine` is all CPU time of "
+        "the machine over the run, a request):",
+        "",
+        "| ledger | request | gunicorn | PostgreSQL | Redis | wrk | machine |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for size, kinds in runs.items():
+        for kind, kind_runs in kinds.items():
+            cpu = {
+                name: statistics.median(run["cpu"][name] for run in kind_runs)
+                for name in kind_runs[0]["cpu"]
+            }
+            lines.append(
+                f"| {size} | {PAGE_LABELS[kind]} | {cpu['gunicorn']:.2f} | {cpu['postgres']:.2f} "
+                f"| {cpu['redis-server']:.2f} | {cpu['wrk']:.2f} | {cpu['machine']:.2f} |"
+            )
     return lines
 
 
