@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -313,33 +314,47 @@ def _ticks(stat: str) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def cpu_by_group() -> dict[str, float]:
-    """CPU seconds so far of every process of this machine whose name is one of CPU_GROUPS
-    (/proc; gunicorn's workers are named as their master), and of the machine in all."""
-    ticks = dict.fromkeys(CPU_GROUPS, 0)
+def cpu_by_group() -> dict:
+    """CPU ticks so far of every process of this machine whose name is one of CPU_GROUPS,
+    by process (/proc; gunicorn's workers are named as their master), this process's ended
+    children (wrk: it has ended by the second reading) and the machine's in all."""
+    processes = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
             name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            if name not in ticks:
+            if name not in CPU_GROUPS:
                 name = Path(entry.path, "cmdline").read_bytes().split(b"\0")[0].decode()
                 name = next((group for group in CPU_GROUPS if group in name), "")
             if name:
-                ticks[name] += _ticks(stat)
+                processes[int(entry.name)] = (name, _ticks(stat))
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue  # ended meanwhile
-    hz = os.sysconf("SC_CLK_TCK")
-    cpu = {name: count / hz for name, count in ticks.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    cpu["machine"] = (sum(int(n) for n in machine) - int(machine[3]) - int(machine[4])) / hz
+    return {
+        "processes": processes,
+        "children": children.ru_utime + children.ru_stime,
+        "machine": sum(int(n) for n in machine) - int(machine[3]) - int(machine[4]),
+    }
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """Milliseconds of CPU a request, per group, between two cpu_by_group() readings: each
+    process's ticks since the first reading (all of them for one that started since; one
+    that ended in between is lost), wrk's from this process's ended children."""
+    hz = os.sysconf("SC_CLK_TCK")
+    ticks = dict.fromkeys(CPU_GROUPS, 0)
+    for pid, (name, count) in after["processes"].items():
+        earlier = before["processes"].get(pid)
+        ticks[name] += count - (earlier[1] if earlier and earlier[0] == name else 0)
+    per_request = 1000 / max(requests, 1)
+    cpu = {name: count / hz * per_request for name, count in ticks.items()}
+    cpu["wrk"] = (after["children"] - before["children"]) * per_request
+    cpu["machine"] = (after["machine"] - before["machine"]) / hz * per_request
     return cpu
-
-
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict:
-    """Milliseconds of CPU a request, per group, between two cpu_by_group() readings."""
-    return {name: (after[name] - before[name]) * 1000 / max(requests, 1) for name in after}
 
 
 def parse_wrk(out: str) -> dict:
