@@ -369,3 +369,19 @@ def test_when_the_search_cannot_be_logged_nothing_is_shown(client, supervisor):
         assert "data-seq" not in response.content.decode()
         assert "data:image/svg+xml" not in response.content.decode()
     assert reads() == []
+
+
+def test_the_rows_and_the_event_types_follow_the_language_page_after_page(client, supervisor):
+    # The labels are translated once per language and kept: a Dutch page after an English
+    # one (and back) must not show the other language's labels.
+    view(actor("sanne"), BSN_A, START)
+    for language, viewed, any_type in [
+        ("en", "Summary viewed", "Any"),
+        ("nl", "Samenvatting ingezien", "Alle"),
+        ("en", "Summary viewed", "Any"),
+    ]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(URL).content.decode()
+        assert f'<td class="utrecht-table__cell">{viewed}</td>' in page  # the row
+        assert f'<option value="" selected>{any_type}</option>' in page
+        assert f'<option value="summary_view">{viewed}</option>' in page
