@@ -8,10 +8,10 @@ Django renders a constant `{% translate %}` through a lazy string, the variable 
 filter machinery, localisation and escaping: about 60 Python calls for what comes to
 `gettext` of a text fixed when the template was compiled. A page has twenty or more of
 them. This node does only what those steps amount to for a constant: the text, its `%`
-doubled as Django doubles it, translated, marked safe as the template's own text is
-(Django does not escape it either), the `%` restored. Everything else — a variable, a
-filter, `noop`, `context` — stays Django's node; tests/portal/test_i18n_constant.py
-compares the two.
+doubled as Django doubles it, translated (once per language: the node keeps it), marked
+safe as the template's own text is (Django does not escape it either), the `%` restored.
+Everything else — a variable, a filter, `noop`, `context` — stays Django's node;
+tests/portal/test_i18n_constant.py compares the two.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.template import Library, Node, Variable
 from django.templatetags import i18n as django_i18n
 from django.utils.safestring import SafeData, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = Library()
 register.tags.update(django_i18n.register.tags)
@@ -33,9 +33,16 @@ class ConstantTranslateNode(Node):
         # As Variable.resolve sends it to gettext: the percent signs doubled.
         self.msgid = mark_safe(message.replace("%", "%%"))  # noqa: S308 - the template's text
         self.asvar = asvar
+        # The text per language, translated once: catalogs do not change while the process
+        # runs, and a compiled template (the cached loader's) is kept as long.
+        self.translated: dict[str | None, str] = {}
 
     def render(self, context):
-        value = mark_safe(gettext(self.msgid).replace("%%", "%"))  # noqa: S308 - as Django
+        language = get_language()
+        value = self.translated.get(language)
+        if value is None:
+            value = mark_safe(gettext(self.msgid).replace("%%", "%"))  # noqa: S308 - as Django
+            self.translated[language] = value
         if self.asvar:
             context[self.asvar] = value
             return ""
