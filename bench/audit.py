@@ -1,6 +1,7 @@
 """bench/audit.py: how fast the ledger's chain is verified, against plain hashlib.sha256 over the
-same bytes in the same run (issue 16). Not a test. So far the verification part of issue
-16's benchmark; the patient's page and the reports follow with those features.
+same bytes in the same run (issue 16). Not a test. The verification part of issue 16's
+benchmark; the patient's page is measured by bench/oversight.py (page (e)), the reports by
+bench/reports.py.
 
     .venv/bin/python bench/audit.py [--size 1m|10m] [--baseline-events N]
 
