@@ -314,6 +314,12 @@ def _ticks(stat: str) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process on this machine (/proc; PostgreSQL runs here):
+    a backend's share of what a bench measures, which the bench's own CPU time leaves out."""
+    return _ticks(Path(f"/proc/{pid}/stat").read_text()) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_by_group() -> dict:
     """CPU ticks so far of every process of this machine whose name is one of CPU_GROUPS,
     by process (/proc; gunicorn's workers are named as their master), this process's ended

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import setup_django  # noqa: E402
+from bench.common import cpu_seconds, setup_django  # noqa: E402
 from bench.registry import (  # noqa: E402
     BATCH_PATH,
     BATCH_ROWS,
@@ -70,12 +70,6 @@ def what_if_patched() -> None:
     audit.identifiers.bsn_is_valid = bsn_is_valid
     registry.api.rows.bsn_is_valid = bsn_is_valid
     RegistrationBatchView.post = collection_paused()(RegistrationBatchView.post)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process on this machine (/proc; PostgreSQL runs here)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def statements_timed(send, batch) -> None:

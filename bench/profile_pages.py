@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.common import cpu_seconds  # noqa: E402
 
 PAGES = ("hello", "search", "summary", "gp", "patient", "ledger")
 GP_PRACTICE_AGB = "01990013"
@@ -220,13 +220,6 @@ def django_in_process(size: int, database_url: str | None = None) -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process on this machine (/proc; PostgreSQL runs here):
-    the backend's share of a page, which the process's own CPU time leaves out."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def gc_report(requests: dict, count: int) -> None:
