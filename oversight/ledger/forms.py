@@ -43,15 +43,16 @@ def _date(label: str) -> forms.DateField:
 
 
 @functools.lru_cache(maxsize=8)
-def _event_types_in(language: str) -> list[tuple[str, str]]:
+def _event_types_in(language: str) -> tuple[tuple[str, str], ...]:
     with translation.override(language):
-        return [("", str(_("Any"))), *((value, str(label)) for value, label in EventType.choices)]
+        return (("", str(_("Any"))), *((value, str(label)) for value, label in EventType.choices))
 
 
-def _event_types() -> list[tuple[str, str]]:
+def _event_types() -> tuple[tuple[str, str], ...]:
     # A callable: each form copies its fields (deepcopy), and a list of 50 choices with
     # lazy labels cost ~100 copies a page; a callable's iterator is copied as one object.
-    # Its labels translated once per language and process, not 50 lookups a page.
+    # Its labels translated once per language and process, not 50 lookups a page; a tuple,
+    # so that PlainSelect writes its options once per language and selection too.
     return _event_types_in(translation.get_language())
 
 

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from portal.templatetags.fields import radio_group, radio_options, text_field
-from portal.widgets import PlainSelect, PortalFormRenderer
+from portal.widgets import PlainSelect, PortalFormRenderer, _options_kept
 
 CHOICES = [
     ("", "Any"),
@@ -49,6 +49,87 @@ def test_a_field_with_errors_keeps_its_attributes():
     html = str(form["soort"])
     assert 'aria-invalid="true"' in html and 'id="id_soort"' in html
     assert '<option value="a&amp;b">Tom &amp; &quot;Jerry&quot; &lt;x&gt;</option>' in html
+
+
+# The ledger search's event types are given this way: a callable that returns a tuple of
+# plain text (per language), whose options PlainSelect writes once and keeps.
+KEPT_CHOICES = (
+    ("", "Any"),
+    ("a&b", 'Tom & "Jerry" <x>'),
+    ("Group <1>", (("g1", "One"), ("g2", "Two"))),
+    ("3", "Three"),
+)
+
+
+class PlainSelectMultiple(PlainSelect):
+    allow_multiple_selected = True
+
+
+@pytest.mark.parametrize("value", [None, "", "a&b", "g2", "3", "unknown"])
+@pytest.mark.parametrize("multiple", [False, True])
+def test_choices_given_as_a_tuple_by_a_callable_are_written_as_djangos_select(value, multiple):
+    django_class, plain_class = (
+        (forms.SelectMultiple, PlainSelectMultiple) if multiple else (forms.Select, PlainSelect)
+    )
+
+    def choices():
+        return KEPT_CHOICES
+
+    class Form(forms.Form):
+        django = forms.ChoiceField(choices=choices, widget=django_class, required=False)
+        plain = forms.ChoiceField(choices=choices, widget=plain_class, required=False)
+
+    form = Form({"django": value, "plain": value})
+    for _ in range(2):  # written, then kept
+        django, plain = str(form["django"]), str(form["plain"])
+        assert parse_html(plain.replace("plain", "django")) == parse_html(django)
+        assert re.findall(r"</?\w+", plain) == re.findall(r"</?\w+", django)
+
+
+def test_kept_options_follow_the_tuple_the_callable_gives():
+    language = {"now": "nl"}
+    labels = {"nl": (("", "Alle"), ("x", "Iets")), "en": (("", "Any"), ("x", "Something"))}
+
+    class Form(forms.Form):
+        soort = forms.ChoiceField(
+            choices=lambda: labels[language["now"]], widget=PlainSelect, required=False
+        )
+
+    assert ">Alle</option>" in str(Form({"soort": "x"})["soort"])
+    assert '<option value="x" selected>Iets</option>' in str(Form({"soort": "x"})["soort"])
+    language["now"] = "en"
+    html = str(Form({"soort": ""})["soort"])
+    assert '<option value="" selected>Any</option>' in html and "Alle" not in html
+
+
+def test_options_of_a_tuple_are_written_once_per_selection():
+    _options_kept.cache_clear()
+    widget = PlainSelect(choices=lambda: KEPT_CHOICES)
+    widget.render("soort", "3")
+    before = _options_kept.cache_info()
+    widget.render("soort", "3")
+    widget.render("soort", "a&b")
+    after = _options_kept.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 1)
+
+
+def test_only_plain_text_labels_are_kept():
+    # A lazy label would be kept in the language it was first written in.
+    widget = PlainSelect(choices=lambda: (("", gettext_lazy("Log out")),))
+    with pytest.raises(TypeError, match="str labels"):
+        widget.render("soort", "")
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [lambda: (("", "Any"), ("x", "X")), lambda: (("x", "X"), ("", "Any")), lambda: ()],
+)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_the_required_attribute_follows_selects_rule(choices, hidden):
+    django, plain = forms.Select(choices=choices), PlainSelect(choices=choices)
+    if hidden:
+        django.input_type = plain.input_type = "hidden"
+    assert plain.use_required_attribute(None) == django.use_required_attribute(None)
 
 
 INPUTS = [
