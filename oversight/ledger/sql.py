@@ -14,16 +14,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import connection
 
 if TYPE_CHECKING:
     from oversight.ledger.selectors import Cursor
 
-# The columns of a row, in selectors._ROW_FIELDS' order; the time as ISO text in UTC.
+# The columns of a row, in selectors._ROW_FIELDS' order: the time as ISO text in UTC, then
+# as the page shows it (dd-mm-yyyy hh:mm:ss in settings.TIME_ZONE, the first parameter),
+# which PostgreSQL writes at a fraction of what astimezone and strftime cost in Python
+# (~3 µs a row).
 _COLUMNS = (
     '"seq", to_char("occurred_at" AT TIME ZONE \'UTC\', '
-    '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\'), "event_type", "user_name", "user_username", '
-    '"user_portal_role", "patient_bsn", "consent_basis", "consent_policy", "outcome"'
+    '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\'), '
+    'to_char("occurred_at" AT TIME ZONE %s, \'DD-MM-YYYY HH24:MI:SS\'), "event_type", '
+    '"user_name", "user_username", "user_portal_role", "patient_bsn", "consent_basis", '
+    '"consent_policy", "outcome"'
 )
 
 
@@ -40,9 +46,9 @@ def page_rows(
     limit: int,
 ) -> list[tuple]:
     """The organisation's events matching the filters, in (occurred_at, seq) order — newest
-    first or oldest first — past the cursor, at most `limit`; as selectors._ROW_FIELDS
-    tuples."""
-    where, params = ['"organisation_ura" = %s'], [organisation_ura]
+    first or oldest first — past the cursor, at most `limit`; as selectors._page_rows_orm
+    gives them."""
+    where, params = ['"organisation_ura" = %s'], [settings.TIME_ZONE, organisation_ura]
     for column, value in (
         ("user_username", username),
         ("patient_bsn", bsn),

@@ -85,3 +85,23 @@ def test_the_statement_reads_what_the_orm_reads(ledger, filters):
     assert everything
     seqs = {row[0] for row in everything}
     assert not AccessEvent.objects.filter(seq__in=seqs, organisation_ura=OTHER_URA).exists()
+
+
+def test_the_time_is_written_in_dutch_time_across_the_clock_changes(db):
+    """PostgreSQL writes the time as the page shows it; Python's zone and PostgreSQL's agree
+    on both sides of each change of the clock."""
+    sanne = actor("sanne")
+    moments = {
+        # 29 March 2026, 02:00 CET becomes 03:00 CEST.
+        dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC): "29-03-2026 01:30:00",
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC): "29-03-2026 03:30:00",
+        # 25 October 2026, 03:00 CEST becomes 02:00 CET: 02:30 twice.
+        dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC): "25-10-2026 02:30:00",
+        dt.datetime(2026, 10, 25, 1, 30, 59, 999999, tzinfo=dt.UTC): "25-10-2026 02:30:59",
+    }
+    for when in moments:
+        view(sanne, BSN_A, when)
+    asked = {"username": None, "bsn": None, "start": None, "end": None, "event_type": None}
+    by_hand = page_rows(OWN_URA, **asked, cursor=None, newer_first=False, limit=10)
+    assert [(row[1], row[2]) for row in by_hand] == list(moments.items())
+    assert by_hand == _page_rows_orm(OWN_URA, **asked, cursor=None, newer_first=False, limit=10)
