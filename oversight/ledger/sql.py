@@ -15,7 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 if TYPE_CHECKING:
     from oversight.ledger.selectors import Cursor
@@ -33,7 +33,17 @@ _COLUMNS = (
 )
 
 
-def page_rows(
+# A patient's page is read through audit_event_org_patient_time in every month's partition,
+# newest first. The planner's estimate for one patient is a handful of events, so it would
+# rather read every one of them and sort them than merge the partitions' index scans in
+# order: fine for most patients, but a patient with 2,000 events at the organisation (a
+# frequent visitor, or one whose record supervisors keep looking up: every search is itself
+# an event of theirs) cost 1.8 ms a page, growing with each one (docs/performance.md,
+# "Oversight"). Without the sort to choose, the merge reads a page's worth.
+_MERGE_IN_ORDER = "SET LOCAL enable_sort = off"
+
+
+def page_statement(
     organisation_ura: str,
     *,
     username: str | None,
@@ -44,10 +54,8 @@ def page_rows(
     cursor: Cursor | None,
     newer_first: bool,
     limit: int,
-) -> list[tuple]:
-    """The organisation's events matching the filters, in (occurred_at, seq) order — newest
-    first or oldest first — past the cursor, at most `limit`; as selectors._page_rows_orm
-    gives them."""
+) -> tuple[str, list]:
+    """The statement page_rows runs, and its parameters."""
     where, params = ['"organisation_ura" = %s'], [settings.TIME_ZONE, organisation_ura]
     for column, value in (
         ("user_username", username),
@@ -78,8 +86,19 @@ def page_rows(
         f'SELECT {_COLUMNS} FROM "audit_accessevent" WHERE {" AND ".join(where)} '  # noqa: S608
         f'ORDER BY "occurred_at" {order}, "seq" {order} LIMIT %s'
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, limit])
+    return statement, [*params, limit]
+
+
+def page_rows(organisation_ura: str, **filters) -> list[tuple]:
+    """The organisation's events matching the filters (page_statement's keyword arguments),
+    in (occurred_at, seq) order — newest first or oldest first — past the cursor, at most
+    `limit`; as selectors._page_rows_orm gives them. In a transaction (the caller's, else
+    one of its own): _MERGE_IN_ORDER holds until it ends."""
+    statement, params = page_statement(organisation_ura, **filters)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if filters["bsn"]:
+            cursor.execute(_MERGE_IN_ORDER)
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
     fromisoformat = dt.datetime.fromisoformat
     return [(seq, fromisoformat(at), *rest) for seq, at, *rest in rows]

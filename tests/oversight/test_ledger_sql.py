@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
+from django.db import connection
 
 from audit.models import AccessEvent, ConsentBasis, EventType
 from oversight.ledger.selectors import Cursor, _page_rows_orm
-from oversight.ledger.sql import page_rows
+from oversight.ledger.sql import _MERGE_IN_ORDER, page_rows, page_statement
 from tests.oversight.test_ledger import (
     BSN_A,
     BSN_B,
@@ -105,3 +107,43 @@ def test_the_time_is_written_in_dutch_time_across_the_clock_changes(db):
     by_hand = page_rows(OWN_URA, **asked, cursor=None, newer_first=False, limit=10)
     assert [(row[1], row[2]) for row in by_hand] == list(moments.items())
     assert by_hand == _page_rows_orm(OWN_URA, **asked, cursor=None, newer_first=False, limit=10)
+
+
+SORT_NODE = re.compile(r"\bSort  \(cost=")  # a Sort or Incremental Sort node, not a Sort Key
+
+
+def _plan(statement: str, params: list, *settings: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the tables here are tiny
+        for setting in settings:
+            cursor.execute(setting)
+        cursor.execute(f"EXPLAIN {statement}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_patients_page_merges_the_months_in_order_instead_of_sorting_them(ledger):
+    # The planner expects a handful of events for one patient, so on the bench's ledger it
+    # read all of a patient's events and sorted them: a page cost as much as the patient had
+    # events. With _MERGE_IN_ORDER the statement merges the months' index scans in order.
+    asked = {"username": None, "start": None, "end": None, "event_type": None}
+    statement, params = page_statement(
+        OWN_URA, **asked, bsn=BSN_A, cursor=None, newer_first=True, limit=51
+    )
+    plan = _plan(statement, params, _MERGE_IN_ORDER)
+    assert "Merge Append" in plan and "_organisation_ura_patient_bsn_" in plan
+    assert not SORT_NODE.search(plan)
+
+
+def _sorting() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_sort")
+        return cursor.fetchone()[0]
+
+
+def test_page_rows_reads_a_patients_page_with_the_months_merged(ledger):
+    asked = {"username": None, "start": None, "end": None, "event_type": None, "cursor": None}
+    page_rows(OWN_URA, **asked, bsn=None, newer_first=True, limit=3)
+    assert _sorting() == "on"  # only a patient's page needs it
+    rows = page_rows(OWN_URA, **asked, bsn=BSN_A, newer_first=True, limit=3)
+    assert _sorting() == "off"  # for the rest of the search's transaction
+    assert rows == _page_rows_orm(OWN_URA, **asked, bsn=BSN_A, newer_first=True, limit=3)
