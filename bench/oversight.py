@@ -1239,12 +1239,13 @@ def page_rounds(metas: dict) -> tuple[dict[str, dict[str, list[dict]]], dict]:
 
 def explain_plans(meta: dict, requests: dict[str, list[Request]]) -> dict[str, str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the statement behind each page kind for the first
-    supervisor, as oversight.ledger.selectors.ledger_page builds it (its filters, its order,
-    size + 1 rows): to name the index a slow page misses."""
+    supervisor, as oversight.ledger.sql.page_rows runs it (its filters, its order, size + 1
+    rows, prepared, its settings): to name the index a slow page misses."""
     from urllib.parse import parse_qs
 
     from oversight.ledger.forms import LedgerSearchForm
-    from oversight.ledger.selectors import _ROW_FIELDS, PAGE_SIZE, _past, ledger_events
+    from oversight.ledger.selectors import PAGE_SIZE
+    from oversight.ledger.sql import page_plan
     from portal.models import Membership
 
     plans = {}
@@ -1258,12 +1259,8 @@ def explain_plans(meta: dict, requests: dict[str, list[Request]]) -> dict[str, s
         if not form.is_valid():
             raise BenchFailure(f"{kind}: the bench's query does not pass the form: {form.errors}")
         filters = form.query().filters()
-        cursor = filters.pop("cursor")
-        events = ledger_events(ura, **filters)
-        if cursor is not None:
-            events = events.filter(_past(cursor))
-        statement = events.order_by("-occurred_at", "-seq").values_list(*_ROW_FIELDS)
-        plans[kind] = statement[: PAGE_SIZE + 1].explain(analyze=True, buffers=True)
+        newer_first = filters["cursor"] is None or filters["cursor"].direction == "older"
+        plans[kind] = page_plan(ura, **filters, newer_first=newer_first, limit=PAGE_SIZE + 1)
     return plans
 
 

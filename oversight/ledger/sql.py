@@ -12,6 +12,7 @@ tests/oversight/test_ledger_sql.py compares the two over filters, ties and curso
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -27,20 +28,33 @@ if TYPE_CHECKING:
 _COLUMNS = (
     '"seq", to_char("occurred_at" AT TIME ZONE \'UTC\', '
     '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\'), '
-    'to_char("occurred_at" AT TIME ZONE %s, \'DD-MM-YYYY HH24:MI:SS\'), "event_type", '
+    'to_char("occurred_at" AT TIME ZONE %s::text, \'DD-MM-YYYY HH24:MI:SS\'), "event_type", '
     '"user_name", "user_username", "user_portal_role", "patient_bsn", "consent_basis", '
     '"consent_policy", "outcome"'
 )
 
 
-# A patient's page is read through audit_event_org_patient_time in every month's partition,
-# newest first. The planner's estimate for one patient is a handful of events, so it would
-# rather read every one of them and sort them than merge the partitions' index scans in
-# order: fine for most patients, but a patient with 2,000 events at the organisation (a
-# frequent visitor, or one whose record supervisors keep looking up: every search is itself
-# an event of theirs) cost 1.8 ms a page, growing with each one (docs/performance.md,
-# "Oversight"). Without the sort to choose, the merge reads a page's worth.
+# How PostgreSQL plans the statement, for the rest of the search's transaction (one round trip,
+# both settings in it):
+#
+# - one generic plan, kept: psycopg prepares the statement after its fifth use, but PostgreSQL
+#   judged its generic plan dearer than planning anew for each organisation, and went on
+#   planning it on every page: ~0.3 ms of PostgreSQL's CPU a page at 10M events (every month's
+#   partition and its thirteen indexes considered; docs/performance.md, "Oversight"). The
+#   generic plans read the same index ranges, one per month, merged newest first.
+# - for a patient's page, no sorting: the planner expects a handful of events for one
+#   patient, so it would read every one of them and sort them rather than merge the months'
+#   index scans in order; fine for most patients, but a patient with 2,000 events at the
+#   organisation (a frequent visitor, or one whose record supervisors keep looking up: every
+#   search is itself an event of theirs) cost 1.8 ms a page, and growing. Merged, a page
+#   reads a page's worth.
+_GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
 _MERGE_IN_ORDER = "SET LOCAL enable_sort = off"
+
+
+def page_settings(*, bsn: str | None) -> str:
+    """The settings page_rows runs its statement under."""
+    return f"{_GENERIC_PLAN}; {_MERGE_IN_ORDER}" if bsn else _GENERIC_PLAN
 
 
 def page_statement(
@@ -93,12 +107,35 @@ def page_rows(organisation_ura: str, **filters) -> list[tuple]:
     """The organisation's events matching the filters (page_statement's keyword arguments),
     in (occurred_at, seq) order — newest first or oldest first — past the cursor, at most
     `limit`; as selectors._page_rows_orm gives them. In a transaction (the caller's, else
-    one of its own): _MERGE_IN_ORDER holds until it ends."""
+    one of its own): page_settings hold until it ends."""
     statement, params = page_statement(organisation_ura, **filters)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if filters["bsn"]:
-            cursor.execute(_MERGE_IN_ORDER)
+        cursor.execute(page_settings(bsn=filters["bsn"]))
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     fromisoformat = dt.datetime.fromisoformat
     return [(seq, fromisoformat(at), *rest) for seq, at, *rest in rows]
+
+
+def page_plan(organisation_ura: str, *, also: str = "", **filters) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement as page_rows runs it: prepared, under
+    page_settings (and `also`, more settings), its plan the generic one. For the bench and
+    the tests; rolled back."""
+    statement, params = page_statement(organisation_ura, **filters)
+    numbered = iter(range(1, len(params) + 1))
+    prepared = re.sub("%s", lambda _: f"${next(numbered)}", statement)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(page_settings(bsn=filters["bsn"]) + (f"; {also}" if also else ""))
+        cursor.execute(f"PREPARE ledger_page_plan AS {prepared}")
+        try:
+            # The values written into the EXECUTE as literals: a utility statement's
+            # parameters get no types from the statement it executes.
+            explain = "EXPLAIN (ANALYZE, BUFFERS) EXECUTE ledger_page_plan ({})".format(
+                ", ".join(["%s"] * len(params))
+            )
+            cursor.execute(connection.ops.compose_sql(explain, params))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE ledger_page_plan")
+        transaction.set_rollback(True)
+    return plan

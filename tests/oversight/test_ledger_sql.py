@@ -14,7 +14,7 @@ from django.db import connection
 
 from audit.models import AccessEvent, ConsentBasis, EventType
 from oversight.ledger.selectors import Cursor, _page_rows_orm
-from oversight.ledger.sql import _MERGE_IN_ORDER, page_rows, page_statement
+from oversight.ledger.sql import page_plan, page_rows
 from tests.oversight.test_ledger import (
     BSN_A,
     BSN_B,
@@ -110,40 +110,38 @@ def test_the_time_is_written_in_dutch_time_across_the_clock_changes(db):
 
 
 SORT_NODE = re.compile(r"\bSort  \(cost=")  # a Sort or Incremental Sort node, not a Sort Key
-
-
-def _plan(statement: str, params: list, *settings: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # the tables here are tiny
-        for setting in settings:
-            cursor.execute(setting)
-        cursor.execute(f"EXPLAIN {statement}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+ASKED = {"username": None, "start": None, "end": None, "event_type": None, "cursor": None}
 
 
 def test_a_patients_page_merges_the_months_in_order_instead_of_sorting_them(ledger):
     # The planner expects a handful of events for one patient, so on the bench's ledger it
     # read all of a patient's events and sorted them: a page cost as much as the patient had
-    # events. With _MERGE_IN_ORDER the statement merges the months' index scans in order.
-    asked = {"username": None, "start": None, "end": None, "event_type": None}
-    statement, params = page_statement(
-        OWN_URA, **asked, bsn=BSN_A, cursor=None, newer_first=True, limit=51
+    # events. Under page_settings the statement merges the months' index scans in order.
+    plan = page_plan(
+        OWN_URA,
+        **ASKED,
+        bsn=BSN_A,
+        newer_first=True,
+        limit=51,
+        also="SET LOCAL enable_seqscan = off",  # the tables here are tiny
     )
-    plan = _plan(statement, params, _MERGE_IN_ORDER)
     assert "Merge Append" in plan and "_organisation_ura_patient_bsn_" in plan
     assert not SORT_NODE.search(plan)
+    # It ran: every one of BSN_A's events at the organisation (fewer than a page).
+    events = AccessEvent.objects.filter(organisation_ura=OWN_URA, patient_bsn=BSN_A).count()
+    assert f"rows={events} loops=1" in plan.splitlines()[0]
 
 
-def _sorting() -> str:
+def _settings() -> tuple[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute("SHOW enable_sort")
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT current_setting('plan_cache_mode'), current_setting('enable_sort')")
+        return cursor.fetchone()
 
 
-def test_page_rows_reads_a_patients_page_with_the_months_merged(ledger):
-    asked = {"username": None, "start": None, "end": None, "event_type": None, "cursor": None}
-    page_rows(OWN_URA, **asked, bsn=None, newer_first=True, limit=3)
-    assert _sorting() == "on"  # only a patient's page needs it
-    rows = page_rows(OWN_URA, **asked, bsn=BSN_A, newer_first=True, limit=3)
-    assert _sorting() == "off"  # for the rest of the search's transaction
-    assert rows == _page_rows_orm(OWN_URA, **asked, bsn=BSN_A, newer_first=True, limit=3)
+def test_page_rows_reads_with_a_kept_plan_and_a_patients_page_merged(ledger):
+    assert _settings() == ("auto", "on")
+    page_rows(OWN_URA, **ASKED, bsn=None, newer_first=True, limit=3)
+    assert _settings() == ("force_generic_plan", "on")  # merging is for a patient's page
+    rows = page_rows(OWN_URA, **ASKED, bsn=BSN_A, newer_first=True, limit=3)
+    assert _settings() == ("force_generic_plan", "off")  # for the rest of the transaction
+    assert rows == _page_rows_orm(OWN_URA, **ASKED, bsn=BSN_A, newer_first=True, limit=3)
