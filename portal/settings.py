@@ -188,7 +188,15 @@ CACHES = {
         "KEY_PREFIX": "spoedinzage",
     }
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Markup that pages repeat for everyone alike, kept in each process ({% cache ... using=
+    # "fragments" %}): a round trip to Redis would cost more than rendering it again.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -385,3 +385,42 @@ def test_the_rows_and_the_event_types_follow_the_language_page_after_page(client
         assert f'<td class="utrecht-table__cell">{viewed}</td>' in page  # the row
         assert f'<option value="" selected>{any_type}</option>' in page
         assert f'<option value="summary_view">{viewed}</option>' in page
+
+
+def test_the_kept_search_form_shows_each_fields_own_value(client, supervisor):
+    # The form's markup is kept per language and values: a new value in any one field, the
+    # rest unchanged, must show, and a search without it must not show it still.
+    from oversight.ledger.forms import LedgerSearchForm
+
+    filled = {
+        "gebruiker": "sanne",
+        "bsn": BSN_A,
+        "van": "2026-11-01",
+        "tot": "2026-11-30",
+        "soort": EventType.SUMMARY_VIEW.value,
+    }
+    changed = {
+        "gebruiker": "piet",
+        "bsn": BSN_B,
+        "van": "2026-11-02",
+        "tot": "2026-11-29",
+        "soort": EventType.PATIENT_SEARCH.value,
+    }
+    visible = [field.name for field in LedgerSearchForm().visible_fields()]
+    assert sorted(visible) == sorted(filled)  # a new field belongs in these, and the cache tag
+
+    def shown(response, name: str, value: str) -> bool:
+        html = response.content.decode()
+        if name == "soort":
+            return f'<option value="{value}" selected>' in html
+        return re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', html) is not None
+
+    for _ in range(2):  # written, then kept
+        response = client.get(URL, filled)
+        assert all(shown(response, name, value) for name, value in filled.items())
+    for name, value in changed.items():
+        response = client.get(URL, {**filled, name: value})
+        assert shown(response, name, value), name
+        assert not shown(response, name, filled[name]), name
+    response = client.get(URL)
+    assert not any(shown(response, name, value) for name, value in filled.items())
