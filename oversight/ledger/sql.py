@@ -40,8 +40,9 @@ _COLUMNS = (
 # - one generic plan, kept: psycopg prepares the statement after its fifth use, but PostgreSQL
 #   judged its generic plan dearer than planning anew for each organisation, and went on
 #   planning it on every page: ~0.3 ms of PostgreSQL's CPU a page at 10M events (every month's
-#   partition and its thirteen indexes considered; docs/performance.md, "Oversight"). The
-#   generic plans read the same index ranges, one per month, merged newest first.
+#   partition and its thirteen indexes considered; docs/performance.md, "The ledger search's
+#   plan and its Python"). The generic plans read the same index ranges, one per month,
+#   merged newest first.
 # - for a patient's page, no sorting: the planner expects a handful of events for one
 #   patient, so it would read every one of them and sort them rather than merge the months'
 #   index scans in order; fine for most patients, but a patient with 2,000 events at the
