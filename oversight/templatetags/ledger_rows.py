@@ -5,12 +5,17 @@ cost a context push, ten lookups and Django's lazy-aware escaping per cell — t
 of the page's time (docs/performance.md, "Oversight"). Here a row is one f-string with every
 value escaped (html.escape, what Django's escape does for a str); the table's head and the
 rest of the markup stay in templates/oversight/ledger/search.html, which calls this tag.
+
+Most values repeat from row to row and page to page (the labels, the staff's names, the
+policies), so each is escaped once and kept: html.escape is six calls (five replaces), a
+kept value one lookup — some 2,000 calls a page fewer.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from html import escape
+from html import escape as _escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +23,9 @@ from django.utils.safestring import SafeString, mark_safe
 from oversight.ledger.selectors import LedgerRow
 
 register = template.Library()
+
+# A value's escaped text, kept (a page's ~400 values are mostly the same few dozen).
+escape = functools.lru_cache(maxsize=4096)(_escape)
 
 
 @register.simple_tag

@@ -48,3 +48,15 @@ def test_the_username_stands_in_for_an_empty_name_and_no_role_no_line():
 
 def test_no_rows_no_html():
     assert ledger_rows([]) == ""
+
+
+def test_a_value_that_repeats_is_escaped_once_and_kept():
+    from oversight.templatetags.ledger_rows import escape
+
+    ledger_rows([row(user_name="Kept <Name>")])
+    before = escape.cache_info()
+    html = ledger_rows([row(user_name="Kept <Name>", seq=n) for n in range(5)])
+    after = escape.cache_info()
+    assert html.count("Kept &lt;Name&gt;") == 5  # still escaped, in every row
+    assert after.misses == before.misses  # every value of these rows was seen before
+    assert after.hits - before.hits == 5 * 8  # the row's eight escaped values, five times
