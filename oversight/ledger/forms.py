@@ -102,6 +102,10 @@ class _Named(forms.Form):
             )
 
 
+# The fields a search is made of (the page's position, pagina, is not one).
+SEARCH_FIELDS = ("gebruiker", "bsn", "van", "tot", "soort")
+
+
 class LedgerSearchForm(_Named):
     gebruiker = forms.CharField(
         label=_("User (username)"),
@@ -153,6 +157,15 @@ class LedgerSearchForm(_Named):
         data = super().clean()
         self._period(data)
         return data
+
+    def typed(self) -> tuple[tuple[str, str], ...]:
+        """The search's fields as they were typed, those left empty left out: what the page
+        links carry on (with the page's cursor), and the key of the kept form markup
+        (templates/oversight/ledger/search.html). Read from the data with .get, not in the
+        template as form.data.<field>: each field absent from the URL was a failed lookup
+        there (KeyError, AttributeError, dir() of the QueryDict: ~10 µs each)."""
+        data = self.data
+        return tuple((name, value) for name in SEARCH_FIELDS if (value := data.get(name, "")))
 
     def query(self) -> LedgerQuery:
         data = self.cleaned_data

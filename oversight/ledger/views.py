@@ -4,7 +4,8 @@ validate, call one service, render."""
 
 from __future__ import annotations
 
-from django.http import QueryDict
+from urllib.parse import urlencode
+
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -15,13 +16,11 @@ from oversight.ledger.services import ledger_charts, ledger_search
 from portal.access import Permission, requires
 
 
-def _link(query: QueryDict, cursor: Cursor | None) -> str | None:
-    """The same search, from `cursor` on."""
+def _link(form: LedgerSearchForm, cursor: Cursor | None) -> str | None:
+    """The same search, from `cursor` on: its fields as typed, and the page's position."""
     if cursor is None:
         return None
-    params = query.copy()
-    params["pagina"] = cursor.dumps()
-    return "?" + params.urlencode()
+    return "?" + urlencode((*form.typed(), ("pagina", cursor.dumps())))
 
 
 @requires(Permission.VIEW_AUDIT)
@@ -31,7 +30,7 @@ def ledger(request):
     page = older = newer = None
     if form.is_valid():
         page = ledger_search(membership=request.membership, query=form.query())
-        older, newer = _link(request.GET, page.older), _link(request.GET, page.newer)
+        older, newer = _link(form, page.older), _link(form, page.newer)
     return render(
         request,
         "oversight/ledger/search.html",

@@ -390,7 +390,7 @@ def test_the_rows_and_the_event_types_follow_the_language_page_after_page(client
 def test_the_kept_search_form_shows_each_fields_own_value(client, supervisor):
     # The form's markup is kept per language and values: a new value in any one field, the
     # rest unchanged, must show, and a search without it must not show it still.
-    from oversight.ledger.forms import LedgerSearchForm
+    from oversight.ledger.forms import SEARCH_FIELDS, LedgerSearchForm
 
     filled = {
         "gebruiker": "sanne",
@@ -407,7 +407,8 @@ def test_the_kept_search_form_shows_each_fields_own_value(client, supervisor):
         "soort": EventType.PATIENT_SEARCH.value,
     }
     visible = [field.name for field in LedgerSearchForm().visible_fields()]
-    assert sorted(visible) == sorted(filled)  # a new field belongs in these, and the cache tag
+    # A new field belongs in these, and in SEARCH_FIELDS (the kept markup's key, the links).
+    assert sorted(visible) == sorted(filled) == sorted(SEARCH_FIELDS)
 
     def shown(response, name: str, value: str) -> bool:
         html = response.content.decode()
@@ -424,3 +425,28 @@ def test_the_kept_search_form_shows_each_fields_own_value(client, supervisor):
         assert not shown(response, name, filled[name]), name
     response = client.get(URL)
     assert not any(shown(response, name, value) for name, value in filled.items())
+
+
+def test_the_page_links_carry_the_typed_fields_and_nothing_else(client, supervisor):
+    sanne = actor("sanne")
+    for i in range(60):
+        view(sanne, BSN_A, START + dt.timedelta(seconds=i))
+    first = client.get(URL, {"gebruiker": "sanne", "bsn": "", "van": "2026-11-01", "x": "y"})
+    older = parse_qs(urlsplit(link(first, "next")).query)
+    assert sorted(older) == ["gebruiker", "pagina", "van"]
+    assert older["gebruiker"] == ["sanne"] and older["van"] == ["2026-11-01"]
+    second = client.get(URL + link(first, "next"))
+    newer = parse_qs(urlsplit(link(second, "prev")).query)
+    assert sorted(newer) == ["gebruiker", "pagina", "van"]
+
+
+def test_the_page_looks_up_no_variable_its_context_lacks(client, supervisor, caplog):
+    # Each failed lookup in a template costs an exception or three and a dir() of the
+    # object (Django logs it at DEBUG); the newest page, a search and a later page have none.
+    view(actor("sanne"), BSN_A, START)
+    caplog.set_level("DEBUG", logger="django.template")
+    for query in ({}, {"gebruiker": "sanne", "soort": EventType.SUMMARY_VIEW.value}):
+        for _ in range(2):  # the form's markup written, then kept
+            assert client.get(URL, query).status_code == 200
+    failed = [r.getMessage() for r in caplog.records if "resolving variable" in r.getMessage()]
+    assert failed == []
