@@ -14,11 +14,12 @@ sorted by seq:
 - a patient (bsn): audit_event_org_patient_time (organisation_ura, patient_bsn,
   occurred_at, seq) — one page's worth of rows, however long the patient's history;
 - a user (gebruiker): audit_event_user_time (user_username, occurred_at), the organisation a
-  filter on its rows — reads the user's events in the period.
+  filter on its rows — a page's worth of the user's events, and those they had at other
+  organisations in between.
 
-The last grows with that user's history, not with the ledger
-(docs/performance.md). The charts count one period of the organisation through
-audit_event_org_time.
+A patient's or a user's months are merged in order rather than read whole and sorted
+(oversight/ledger/sql.py, page_settings; docs/performance.md). The charts count one period
+of the organisation through audit_event_org_time.
 """
 
 from __future__ import annotations
