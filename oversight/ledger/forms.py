@@ -102,10 +102,6 @@ class _Named(forms.Form):
             )
 
 
-# The fields a search is made of (the page's position, pagina, is not one).
-SEARCH_FIELDS = ("gebruiker", "bsn", "van", "tot", "soort")
-
-
 class LedgerSearchForm(_Named):
     gebruiker = forms.CharField(
         label=_("User (username)"),
@@ -177,6 +173,12 @@ class LedgerSearchForm(_Named):
             event_type=data["soort"],
             cursor=data["pagina"],
         )
+
+
+# The fields a search is made of: the visible ones (the page's position, pagina, is not one).
+SEARCH_FIELDS = tuple(
+    name for name, field in LedgerSearchForm.base_fields.items() if not field.widget.is_hidden
+)
 
 
 class ChartsPeriodForm(_Named):

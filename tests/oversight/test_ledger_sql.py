@@ -114,40 +114,38 @@ FULL_SORT_NODE = re.compile(r"(?<!Incremental )\bSort  \(cost=")  # a Sort node
 ASKED = {"username": None, "start": None, "end": None, "event_type": None, "cursor": None}
 
 
-def test_a_patients_page_merges_the_months_in_order_instead_of_sorting_them(ledger):
-    # The planner expects a handful of events for one patient, so on the bench's ledger it
-    # read all of a patient's events and sorted them: a page cost as much as the patient had
-    # events. Under page_settings the statement merges the months' index scans in order.
+def _merged_plan(**asked) -> str:
+    """The plan of a page of OWN_URA's events for `asked`, checked to have run: it returned
+    every matching event (fewer than a page)."""
     plan = page_plan(
         OWN_URA,
-        **ASKED,
-        bsn=BSN_A,
+        **{**ASKED, "bsn": None, **asked},
         newer_first=True,
         limit=51,
         also="SET LOCAL enable_seqscan = off",  # the tables here are tiny
     )
+    column = {"bsn": "patient_bsn", "username": "user_username"}
+    matching = {column[name]: value for name, value in asked.items()}
+    events = AccessEvent.objects.filter(organisation_ura=OWN_URA, **matching).count()
+    assert f"rows={events} loops=1" in plan.splitlines()[0]
+    return plan
+
+
+def test_a_patients_page_merges_the_months_in_order_instead_of_sorting_them(ledger):
+    # The planner expects a handful of events for one patient, so on the bench's ledger it
+    # read all of a patient's events and sorted them: a page cost as much as the patient had
+    # events. Under page_settings the statement merges the months' index scans in order.
+    plan = _merged_plan(bsn=BSN_A)
     assert "Merge Append" in plan and "_organisation_ura_patient_bsn_" in plan
     assert not SORT_NODE.search(plan)
-    # It ran: every one of BSN_A's events at the organisation (fewer than a page).
-    events = AccessEvent.objects.filter(organisation_ura=OWN_URA, patient_bsn=BSN_A).count()
-    assert f"rows={events} loops=1" in plan.splitlines()[0]
 
 
 def test_a_users_page_merges_the_months_in_order_instead_of_sorting_them(ledger):
     # As for a patient: a nurse's month is hundreds of events, which the planner, expecting a
     # handful, read whole and sorted (the bench's 1M ledger: 179 for a page of 50).
-    plan = page_plan(
-        OWN_URA,
-        **{**ASKED, "username": "sanne"},
-        bsn=None,
-        newer_first=True,
-        limit=51,
-        also="SET LOCAL enable_seqscan = off",
-    )
+    plan = _merged_plan(username="sanne")
     # Merged newest first; only the ties of one moment sorted (the index ends with the time).
     assert "Merge Append" in plan and not FULL_SORT_NODE.search(plan)
-    events = AccessEvent.objects.filter(organisation_ura=OWN_URA, user_username="sanne").count()
-    assert f"rows={events} loops=1" in plan.splitlines()[0]
 
 
 def _settings() -> tuple[str, str]:
